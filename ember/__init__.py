@@ -1,0 +1,16 @@
+"""Ember: a PyTorch-style deep-learning framework with a Cython CPU backend and an OpenCL device.
+
+This module only re-exports; everything lives in the submodules.
+"""
+from . import dtypes as _dtypes_mod
+from .dtypes import (dtype, bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,
+                     float64, half, float, double, short, int, long, promote_types, result_type,
+                     get_default_dtype, set_default_dtype, can_cast, finfo, iinfo)
+from .device import device, set_default_device, get_default_device
+from .tensor import Tensor, Size
+from ._printing import set_printoptions
+from .ops import *  # noqa: F401,F403  (each op module lists its public names in __all__)
+from .ops import __all__ as _ops_all
+from .backends.cpu._map import get_num_threads, set_num_threads
+
+__version__ = "0.1.0"
