@@ -4,6 +4,7 @@ Environment switches:
   EMBER_DEBUG=1      turn Cython bounds checks back on and build with -O0 -g
   EMBER_NATIVE=0     do not tune for the build machine's CPU (-march=native is the default)
   EMBER_OPENMP=0     build without OpenMP even when the compiler supports it
+  EMBER_EXTENSIONS=a,b  build only these Cython modules (development)
 """
 import os
 import sys
@@ -41,7 +42,7 @@ class BuildExt(build_ext):
             if DEBUG:
                 compile_args += ["-O0", "-g"]
             else:
-                compile_args += ["-O3", "-fno-math-errno", "-fno-trapping-math"]
+                compile_args += ["-O3", "-fwrapv", "-fno-math-errno", "-fno-trapping-math"]
                 if os.environ.get("EMBER_NATIVE", "1") == "1" and _compiler_accepts(["-march=native", "-fopenmp"]):
                     compile_args.append("-march=native")
             if os.environ.get("EMBER_OPENMP", "1") == "1" and _compiler_accepts(["-fopenmp"]):
@@ -63,6 +64,8 @@ class BuildExt(build_ext):
 
 CPU = "ember/backends/cpu"
 MODULES = sorted(f[:-4] for f in os.listdir(CPU) if f.endswith(".pyx"))
+if os.environ.get("EMBER_EXTENSIONS"):      # e.g. EMBER_EXTENSIONS=_reduce: build just that one
+    MODULES = [m for m in MODULES if m in os.environ["EMBER_EXTENSIONS"].split(",")]
 extensions = [
     Extension(f"ember.backends.cpu.{name}", [f"{CPU}/{name}.pyx"],
               include_dirs=[CPU, np.get_include()],

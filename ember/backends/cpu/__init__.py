@@ -9,6 +9,10 @@ import numpy as np
 
 from . import _map, _storage
 from ._storage import Storage
+from .reduce_kernels import ReduceKernels
+from .index_kernels import IndexKernels
+from .linalg_kernels import LinalgKernels
+from .random_kernels import RandomKernels
 
 __all__ = ["backend", "CpuBackend", "Storage"]
 
@@ -37,8 +41,12 @@ def _f32_to_bf16(x):
     return r
 
 
-class CpuBackend:
-    """Primitive kernels for tensors whose storage is a CPU :class:`Storage`."""
+class CpuBackend(ReduceKernels, IndexKernels, LinalgKernels, RandomKernels):
+    """Primitive kernels for tensors whose storage is a CPU :class:`Storage`.
+
+    Families live in mixins (reduce_kernels.py, index_kernels.py, ...) so each file stays small;
+    this class holds memory, elementwise maps and copies.
+    """
 
     name = "cpu"
 

@@ -1,0 +1,83 @@
+"""Shared test fixtures: the device list and NumPy-oracle comparison helpers.
+
+Every op test takes the `device` fixture, so the same test runs on each available device.
+`EMBER_REQUIRE_OPENCL=1` (set by CI) turns a missing OpenCL device into a failure, not a skip.
+"""
+import os
+
+import numpy as np
+import pytest
+
+import ember
+
+
+def _opencl_available():
+    try:
+        from ember import opencl
+    except ImportError:
+        return False
+    try:
+        return opencl.is_available()
+    except Exception:
+        return False
+
+
+DEVICES = ["cpu"]
+_HAS_OPENCL_BACKEND = hasattr(ember, "opencl")
+if _HAS_OPENCL_BACKEND:
+    if _opencl_available():
+        DEVICES.append("opencl")
+    elif os.environ.get("EMBER_REQUIRE_OPENCL") == "1":
+        raise RuntimeError("EMBER_REQUIRE_OPENCL=1 but no OpenCL device was found")
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    return request.param
+
+
+def to_np(t):
+    """A NumPy copy of a tensor (any device)."""
+    return np.array(t.detach().cpu().numpy()) if isinstance(t, ember.Tensor) else np.asarray(t)
+
+
+def assert_close(actual, expected, rtol=None, atol=None, check_dtype=True, equal_nan=True):
+    """Compare an ember tensor with a NumPy oracle: shape, dtype and values."""
+    assert isinstance(actual, ember.Tensor), f"expected a Tensor, got {type(actual)}"
+    exp = np.asarray(expected)
+    got = to_np(actual)
+    assert got.shape == exp.shape, f"shape {got.shape} != expected {exp.shape}"
+    if check_dtype:
+        assert got.dtype == exp.dtype, f"dtype {got.dtype} != expected {exp.dtype}"
+    if got.dtype.kind in "biu" and exp.dtype.kind in "biu":
+        np.testing.assert_array_equal(got, exp)
+        return
+    if rtol is None:
+        rtol = {np.float16: 1e-3, np.float32: 1e-5}.get(got.dtype.type, 1e-7)
+    if atol is None:
+        atol = {np.float16: 1e-3, np.float32: 1e-6}.get(got.dtype.type, 1e-9)
+    np.testing.assert_allclose(got.astype(np.float64), exp.astype(np.float64), rtol=rtol, atol=atol,
+                               equal_nan=equal_nan)
+
+
+def noncontig(arr):
+    """The same values as `arr` laid out non-contiguously (a strided view of a bigger array)."""
+    arr = np.asarray(arr)
+    if arr.ndim == 0:
+        return arr
+    big = np.zeros(arr.shape[:-1] + (arr.shape[-1] * 2,), dtype=arr.dtype)
+    big[..., ::2] = arr
+    return big[..., ::2]
+
+
+def make(arr, device, requires_grad=False):
+    """An ember tensor holding `arr` on `device` (strides kept when `arr` is a strided view)."""
+    arr = np.asarray(arr)
+    if not arr.flags.c_contiguous and device == "cpu" and arr.ndim:
+        # keep the non-contiguous layout: view the tensor over the same strided memory
+        t = ember.from_numpy(arr)
+    else:
+        t = ember.tensor(arr, device=device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
