@@ -13,6 +13,7 @@ from .reduce_kernels import ReduceKernels
 from .index_kernels import IndexKernels
 from .linalg_kernels import LinalgKernels
 from .random_kernels import RandomKernels
+from .shape_kernels import ShapeKernels
 
 __all__ = ["backend", "CpuBackend", "Storage"]
 
@@ -41,7 +42,7 @@ def _f32_to_bf16(x):
     return r
 
 
-class CpuBackend(ReduceKernels, IndexKernels, LinalgKernels, RandomKernels):
+class CpuBackend(ReduceKernels, IndexKernels, LinalgKernels, RandomKernels, ShapeKernels):
     """Primitive kernels for tensors whose storage is a CPU :class:`Storage`.
 
     Families live in mixins (reduce_kernels.py, index_kernels.py, ...) so each file stays small;
