@@ -12,5 +12,9 @@ from ._printing import set_printoptions
 from .ops import *  # noqa: F401,F403  (each op module lists its public names in __all__)
 from .ops import __all__ as _ops_all
 from .backends.cpu._map import get_num_threads, set_num_threads
+from . import autograd
+from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
+from .autograd import derivatives as _derivatives
+autograd.function.install()
 
 __version__ = "0.1.0"
