@@ -154,6 +154,10 @@ def non_differentiable(*names):
 def _wrap(fn, d):
     params = list(inspect.signature(fn).parameters)
     pos = {p: i for i, p in enumerate(params)}
+    # methods name their first parameter `self` where the function form says `input`
+    if params and params[0] in ("self", "input"):
+        pos.setdefault("input", 0)
+        pos.setdefault("self", 0)
     inputs = d.inputs
     input_pos = tuple(pos.get(n, 10 ** 6) for n in inputs)
     inplace = d.name.endswith("_")
@@ -188,7 +192,7 @@ def _wrap(fn, d):
             self_t = args[0]
             if self_t.grad_fn is None and self_t._requires_grad:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-            if self_t._base is not None and self_t._base._requires_grad:
+            if self_t._base is not None:
                 from .views import check_inplace_view
                 check_inplace_view(self_t, d.name)
         saved = []
@@ -247,6 +251,9 @@ def _wrap(fn, d):
             else:
                 saved_outs.append(None)
         node._out = tuple(saved_outs) if d.save_out else None
+        if inplace and args[0]._base is not None:
+            from .views import rebase_history
+            rebase_history(args[0], node)
         return out
 
     wrapper.__wrapped_op__ = fn
