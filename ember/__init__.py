@@ -14,7 +14,7 @@ from .ops import __all__ as _ops_all
 from .backends.cpu._map import get_num_threads, set_num_threads
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
-from .autograd import derivatives as _derivatives
+from .autograd import derivatives as _derivatives, derivatives_shape as _derivatives_shape
 autograd.function.install()
 
 __version__ = "0.1.0"

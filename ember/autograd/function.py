@@ -68,8 +68,8 @@ class _OpNode(Node):
         self._released = True
 
     def apply(self, grads):
-        args = tuple(a.unpack(self) if type(a) is SavedTensor else a for a in self._args)
-        kwargs = {k: (v.unpack(self) if type(v) is SavedTensor else v) for k, v in self._kwargs.items()}
+        args = tuple(_unpack(a, self) for a in self._args)
+        kwargs = {k: _unpack(v, self) for k, v in self._kwargs.items()}
         ctx = _Ctx()
         out = self._out
         if out is not None:
@@ -86,7 +86,8 @@ class _OpNode(Node):
         if not isinstance(res, tuple):
             res = (res,)
         out_grads = []
-        for (slot, meta), r in zip(self._inputs, (res[i] for i in self._input_index)):
+        for meta, (k, j) in zip(self._inputs, self._input_index):
+            r = res[k] if j is None else (res[k][j] if res[k] is not None else None)
             if r is not None:
                 if not isinstance(r, Tensor):
                     raise RuntimeError(f"{self.name()} returned a non-tensor gradient")
@@ -94,8 +95,18 @@ class _OpNode(Node):
                     r = _sum_to(r, meta._shape)
                 if r.dtype is not meta.dtype:
                     r = r.to(meta.dtype)
+                if r.device != meta.device:
+                    r = r.to(meta.device)
             out_grads.append(r)
         return tuple(out_grads)
+
+
+def _unpack(v, node):
+    if type(v) is SavedTensor:
+        return v.unpack(node)
+    if type(v) in (list, tuple) and v and any(type(e) is SavedTensor for e in v):
+        return type(v)(_unpack(e, node) for e in v)
+    return v
 
 
 def _zeros_like_meta(meta):
@@ -152,10 +163,12 @@ def non_differentiable(*names):
 
 # ------------------------------------------------------------------------------------------------
 def _wrap(fn, d):
-    params = list(inspect.signature(fn).parameters)
+    sig = inspect.signature(fn).parameters
+    params = list(sig)
     pos = {p: i for i, p in enumerate(params)}
+    varargs = next((n for n, p in sig.items() if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
     # methods name their first parameter `self` where the function form says `input`
-    if params and params[0] in ("self", "input"):
+    if params and params[0] != varargs:      # (torch.split names it `tensor`)
         pos.setdefault("input", 0)
         pos.setdefault("self", 0)
     inputs = d.inputs
@@ -165,6 +178,20 @@ def _wrap(fn, d):
     save_names = d.save
     save_pos = {pos[n] for n in save_names if n in pos}
 
+    def pack(v, keep, saved, clone_first=False):
+        """Replace tensors in an argument by SavedTensors (if kept) or geometry-only metadata."""
+        if isinstance(v, Tensor):
+            if not keep:
+                return _TensorMeta(v)
+            if clone_first:
+                v = _make(v._storage, v._shape, v._stride, v._offset, v.dtype, v.device).clone()
+            s = SavedTensor(v)
+            saved.append(s)
+            return s
+        if type(v) in (list, tuple) and any(isinstance(e, Tensor) for e in v):
+            return type(v)(pack(e, keep, saved) for e in v)
+        return v
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         if not _state.enabled:
@@ -172,22 +199,31 @@ def _wrap(fn, d):
         nargs = len(args)
         diff = None
         for k, (name, p) in enumerate(zip(inputs, input_pos)):
-            v = args[p] if p < nargs else kwargs.get(name)
-            if v.__class__ is Tensor or isinstance(v, Tensor):
+            if name == varargs:
+                v = args[p:]
+                if len(v) == 1 and type(v[0]) in (list, tuple):
+                    v = v[0]
+            else:
+                v = args[p] if p < nargs else kwargs.get(name)
+            if isinstance(v, Tensor):
                 if v._requires_grad:
                     if diff is None:
                         diff = []
-                    diff.append((k, name, p, v))
+                    diff.append((k, None, v))
+            elif type(v) in (list, tuple):
+                for j, e in enumerate(v):
+                    if isinstance(e, Tensor) and e._requires_grad:
+                        if diff is None:
+                            diff = []
+                        diff.append((k, j, e))
         if diff is None:
             return fn(*args, **kwargs)
         if kwargs.get("out") is not None:
             raise RuntimeError(f"{d.name}(): functions with out=... arguments don't support automatic "
                                "differentiation, but one of the arguments requires grad.")
         # edges, before an in-place op overwrites self's history
-        edges = [grad_edge(v) for _, _, _, v in diff]
-        metas = [_TensorMeta(v) for _, _, _, v in diff]
-        a = list(args)
-        kw = dict(kwargs)
+        edges = [grad_edge(v) for _, _, v in diff]
+        metas = [_TensorMeta(v) for _, _, v in diff]
         if inplace:
             self_t = args[0]
             if self_t.grad_fn is None and self_t._requires_grad:
@@ -196,24 +232,8 @@ def _wrap(fn, d):
                 from .views import check_inplace_view
                 check_inplace_view(self_t, d.name)
         saved = []
-        for i, v in enumerate(a):
-            if isinstance(v, Tensor):
-                if i in save_pos:
-                    if inplace and i == 0:
-                        v = _make(v._storage, v._shape, v._stride, v._offset, v.dtype, v.device).clone()
-                    s = SavedTensor(v)
-                    saved.append(s)
-                    a[i] = s
-                else:
-                    a[i] = _TensorMeta(v)
-        for k, v in kw.items():
-            if isinstance(v, Tensor):
-                if k in save_names:
-                    s = SavedTensor(v)
-                    saved.append(s)
-                    kw[k] = s
-                else:
-                    kw[k] = _TensorMeta(v)
+        a = tuple(pack(v, i in save_pos, saved, inplace and i == 0) for i, v in enumerate(args))
+        kw = {k: pack(v, k in save_names, saved) for k, v in kwargs.items()}
         prev = _state.enabled
         _state.enabled = False
         try:
@@ -222,23 +242,25 @@ def _wrap(fn, d):
             _state.enabled = prev
         node = node_cls()
         node._formula = d.formula
-        node._args = tuple(a)
+        node._args = a
         node._kwargs = kw
         node._saved = saved
         node._released = False
-        node._inputs = list(zip(range(len(diff)), metas))
-        node._input_index = tuple(k for k, _, _, _ in diff)
-        node._needs = tuple(any(k == j for j, _, _, _ in diff) for k in range(len(inputs)))
+        node._inputs = metas
+        node._input_index = tuple((k, j) for k, j, _ in diff)
+        node._needs = tuple(any(k == kk for kk, _, _ in diff) for k in range(len(inputs)))
         node.next_functions = tuple(edges)
         if anomaly_mode._enabled:
             anomaly_mode.record_trace(node)
-        outs = out if isinstance(out, tuple) else (out,)
-        node._n_outputs = len(outs) if isinstance(out, tuple) else 1
+        multi = isinstance(out, (tuple, list))
+        outs = tuple(out) if multi else (out,)
+        node._n_outputs = len(outs) if multi else 1
         node._out_meta = tuple(_TensorMeta(o) if isinstance(o, Tensor) and o.dtype.is_floating_point
                                else None for o in outs)
+        in_ids = () if inplace else {id(v) for _, _, v in diff}
         saved_outs = []
         for i, o in enumerate(outs):
-            if isinstance(o, Tensor) and o.dtype.is_floating_point:
+            if isinstance(o, Tensor) and o.dtype.is_floating_point and id(o) not in in_ids:
                 o.grad_fn = node
                 o._output_nr = i
                 o._requires_grad = True
@@ -278,9 +300,13 @@ def install():
             if w is None:
                 w = wrapped[id(fn)] = _wrap(fn, d)
             setattr(holder, name, w)
-    # Tensor methods and operators: replace any attribute that is one of the wrapped functions
+    # Tensor methods and operators: replace any attribute that is one of the wrapped functions,
+    # and wrap Tensor-only methods (e.g. Tensor.unfold) registered under their method name
     for attr, val in list(vars(Tensor).items()):
         w = wrapped.get(id(val))
+        if w is None and attr in REGISTRY and isinstance(val, types.FunctionType) \
+                and not hasattr(val, "__wrapped_op__"):
+            w = wrapped[id(val)] = _wrap(val, REGISTRY[attr])
         if w is not None:
             setattr(Tensor, attr, w)
     return wrapped

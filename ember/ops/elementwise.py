@@ -12,7 +12,7 @@ from .. import dtypes as _dt
 from ..tensor import Tensor, _empty
 from ..backends.cpu._map import UNARY, BINARY, COMPARE, PREDICATE, TERNARY, FAMILY
 from ._helpers import (method, broadcast_shapes, as_tensor_operand, same_device, finish_out,
-                       check_inplace, is_scalar, scalar_tensor)
+                       check_inplace, is_scalar, scalar_tensor, _dtype_name)
 
 F_UNARY, F_BINARY, F_COMPARE = FAMILY["unary"], FAMILY["binary"], FAMILY["compare"]
 F_PREDICATE, F_TERNARY, F_WHERE = FAMILY["predicate"], FAMILY["ternary"], FAMILY["where"]
@@ -56,45 +56,75 @@ def _unary_inplace(code, self, p0=0.0, p1=0.0, p2=0.0, float_only=True):
     return self
 
 
-# name -> (ints allowed (computed in the input's dtype), torch namespace?)
-_UNARY_TABLE = {
-    # float-valued functions: integer inputs are promoted to the default float dtype
-    **{n: False for n in (
-        "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "sin", "cos",
-        "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid",
-        "erf", "erfc", "erfinv", "lgamma", "reciprocal", "sinc")},
-    # also defined for integers, computed in the input's dtype
-    **{n: True for n in ("neg", "abs", "sign", "square", "floor", "ceil", "trunc", "frac", "relu")},
+# float-valued functions: integer and bool inputs are promoted to the default float dtype
+_FLOAT_UNARY = {
+    "exp": "e ** x", "exp2": "2 ** x", "expm1": "e ** x - 1", "log": "ln(x)", "log2": "log2(x)",
+    "log10": "log10(x)", "log1p": "ln(1 + x)", "sqrt": "x ** 0.5", "rsqrt": "1 / sqrt(x)",
+    "sin": "sin(x)", "cos": "cos(x)", "tan": "tan(x)", "asin": "arcsin(x)", "acos": "arccos(x)",
+    "atan": "arctan(x)", "sinh": "sinh(x)", "cosh": "cosh(x)", "tanh": "tanh(x)",
+    "asinh": "arsinh(x)", "acosh": "arcosh(x)", "atanh": "artanh(x)",
+    "sigmoid": "1 / (1 + e ** -x)", "erf": "2/sqrt(pi) * integral_0^x e ** -t^2 dt",
+    "erfc": "1 - erf(x)", "erfinv": "y such that erf(y) = x", "lgamma": "ln|gamma(x)|",
+    "reciprocal": "1 / x", "sinc": "sin(pi x) / (pi x), 1 at 0",
+}
+# computed in the input's dtype (integers too)
+_SAME_UNARY = {
+    "neg": "-x", "abs": "|x|", "sign": "-1, 0 or 1 by the sign of x (0 for NaN)", "square": "x * x",
+    "floor": "largest integer <= x", "ceil": "smallest integer >= x",
+    "trunc": "x rounded toward zero", "frac": "x - trunc(x) (floating dtypes only)",
+    "relu": "max(x, 0)",
+}
+# what PyTorch raises for a bool input (sign and square have their own rules below)
+_BOOL_ERRORS = {
+    "neg": "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+           "invert a mask, use the `~` or `logical_not()` operator instead.",
+    "abs": "\"abs_cpu\" not implemented for 'Bool'",
+    "floor": "\"floor_vml_cpu\" not implemented for 'Bool'",
+    "ceil": "\"ceil_vml_cpu\" not implemented for 'Bool'",
+    "trunc": "\"trunc_vml_cpu\" not implemented for 'Bool'",
+    "relu": "Boolean inputs not supported for relu",
 }
 _ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
             "arccosh": "acosh", "arctanh": "atanh", "negative": "neg", "absolute": "abs",
             "fix": "trunc"}
 
 
-def _make_unary(name, ints_ok):
+def _check_unary_dtype(name, dtype):
+    """Raise as PyTorch for dtypes an integer-preserving unary op has no kernel for."""
+    if dtype is _dt.bool and name in _BOOL_ERRORS:
+        raise RuntimeError(_BOOL_ERRORS[name])
+    if name == "frac" and not dtype.is_floating_point:
+        raise RuntimeError(f"\"frac_cpu\" not implemented for '{_dtype_name(dtype)}'")
+
+
+def _make_unary(name, summary, same_dtype):
     code = UNARY[name]
 
     def op(input, *, out=None):
-        if ints_ok and input.dtype is _dt.bool and name in ("neg", "abs", "sign", "square"):
-            if name == "neg":
-                raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
-                                   "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-            return _unary_impl(code, input.to(_dt.int64), out).to(_dt.bool) if name != "square" \
-                else _unary_impl(code, input.to(_dt.int64), out)
-        return _unary_impl(code, input, out, float_only=not ints_ok)
+        if same_dtype and isinstance(input, Tensor):
+            _check_unary_dtype(name, input.dtype)
+            if input.dtype is _dt.bool and name == "sign":
+                return finish_out(input.clone(), out)
+            if input.dtype is _dt.bool and name == "square":      # square is pow(x, 2): Long
+                return _unary_impl(code, input, out, dtype=_dt.int64)
+        return _unary_impl(code, input, out, float_only=not same_dtype)
 
     def op_(self):
-        return _unary_inplace(code, self, float_only=not ints_ok)
+        if same_dtype:
+            _check_unary_dtype(name, self.dtype)
+            if self.dtype is _dt.bool and name == "sign":
+                return self
+        return _unary_inplace(code, self, float_only=not same_dtype)
 
     op.__name__ = name
     op_.__name__ = name + "_"
-    op.__doc__ = f"Elementwise {name} of `input` (torch.{name})."
-    op_.__doc__ = f"In-place {name}."
+    op.__doc__ = f"Elementwise {summary} (torch.{name})."
+    op_.__doc__ = f"In-place {name}: self = {summary}."
     return op, op_
 
 
-for _name, _ints in _UNARY_TABLE.items():
-    _f, _f_ = _make_unary(_name, _ints)
+for _name, _summary in [*_FLOAT_UNARY.items(), *_SAME_UNARY.items()]:
+    _f, _f_ = _make_unary(_name, _summary, _name in _SAME_UNARY)
     globals()[_name] = _export(_f)
     globals()[_name + "_"] = _export(_f_)
 for _alias, _target in _ALIASES.items():
@@ -103,7 +133,7 @@ for _alias, _target in _ALIASES.items():
     __all__ += [_alias, _alias + "_"]
     setattr(Tensor, _alias, globals()[_target])
     setattr(Tensor, _alias + "_", globals()[_target + "_"])
-del _name, _ints, _f, _f_, _alias, _target
+del _name, _summary, _f, _f_, _alias, _target
 
 
 def positive(input):
@@ -119,39 +149,61 @@ Tensor.sgn = sign
 
 
 def logit(input, eps=None, *, out=None):
+    """ln(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given."""
     return _unary_impl(UNARY["logit"], input, out, -1.0 if eps is None else float(eps))
 
 
 def logit_(self, eps=None):
+    """In-place logit."""
     return _unary_inplace(UNARY["logit"], self, -1.0 if eps is None else float(eps))
 
 
+def _round_params(decimals):
+    # the kernel multiplies by 10**d (d > 0) or divides by 10**-d (d < 0), as PyTorch does
+    return 10.0 ** (decimals if decimals > 0 else -decimals), 1.0 if decimals > 0 else -1.0
+
+
+def _check_round(dtype, decimals):
+    if dtype is _dt.bool or (decimals != 0 and not dtype.is_floating_point):
+        raise RuntimeError(f"\"round_cpu\" not implemented for '{_dtype_name(dtype)}'")
+
+
 def round(input, *, decimals=0, out=None):
+    """x rounded to `decimals` decimal places, halves to even (integers are returned unchanged)."""
+    _check_round(input.dtype, decimals)
     if decimals == 0:
         return _unary_impl(UNARY["round"], input, out, float_only=False)
-    if not input.dtype.is_floating_point:
-        return finish_out(input.clone(), out)
-    return _unary_impl(UNARY["round_dec"], input, out, 10.0 ** abs(decimals), 1.0 if decimals > 0 else -1.0)
+    return _unary_impl(UNARY["round_dec"], input, out, *_round_params(decimals))
 
 
 def round_(self, *, decimals=0):
+    """In-place round."""
+    _check_round(self.dtype, decimals)
     if decimals == 0:
         return _unary_inplace(UNARY["round"], self, float_only=False)
-    return _unary_inplace(UNARY["round_dec"], self, 10.0 ** abs(decimals), 1.0 if decimals > 0 else -1.0)
+    return _unary_inplace(UNARY["round_dec"], self, *_round_params(decimals))
+
+
+def _nan_to_num_params(dtype, nan, posinf, neginf):
+    fi = _dt.finfo(dtype)
+    return (float(nan), fi.max if posinf is None else float(posinf),
+            fi.min if neginf is None else float(neginf))
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """NaN -> nan, +inf -> posinf, -inf -> neginf (default: the dtype's largest finite values)."""
     if not input.dtype.is_floating_point:
         return finish_out(input.clone(), out)
-    fi = _dt.finfo(input.dtype)
-    return _unary_impl(UNARY["nan_to_num"], input, out, nan, fi.max if posinf is None else posinf,
-                       fi.min if neginf is None else neginf)
+    return _unary_impl(UNARY["nan_to_num"], input, out,
+                       *_nan_to_num_params(input.dtype, nan, posinf, neginf))
 
 
 def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
-    fi = _dt.finfo(self.dtype)
-    return _unary_inplace(UNARY["nan_to_num"], self, nan, fi.max if posinf is None else posinf,
-                          fi.min if neginf is None else neginf)
+    """In-place nan_to_num (a no-op for integer and bool tensors)."""
+    if not self.dtype.is_floating_point:
+        return self
+    return _unary_inplace(UNARY["nan_to_num"], self,
+                          *_nan_to_num_params(self.dtype, nan, posinf, neginf))
 
 
 for _f in (logit, logit_, round, round_, nan_to_num, nan_to_num_):
@@ -161,12 +213,13 @@ for _f in (logit, logit_, round, round_, nan_to_num, nan_to_num_):
 def _bitwise_check(name, *ts):
     for t in ts:
         if isinstance(t, Tensor) and t.dtype.is_floating_point:
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{t.dtype.name.capitalize()}'")
-        if isinstance(t, float):
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_dtype_name(t.dtype)}'")
+        if isinstance(t, (float, np.floating)):
             raise TypeError(f"{name}(): argument 'other' must be an integer or bool, not float")
 
 
 def bitwise_not(input, *, out=None):
+    """~x (logical not for bool)."""
     _bitwise_check("bitwise_not", input)
     if input.dtype is _dt.bool:
         return _unary_impl(UNARY["logical_not"], input, out, float_only=False)
@@ -174,16 +227,19 @@ def bitwise_not(input, *, out=None):
 
 
 def bitwise_not_(self):
+    """In-place bitwise_not."""
     _bitwise_check("bitwise_not", self)
     code = UNARY["logical_not"] if self.dtype is _dt.bool else UNARY["bitwise_not"]
     return _unary_inplace(code, self, float_only=False)
 
 
 def logical_not(input, *, out=None):
+    """x == 0, as a bool tensor."""
     return _unary_impl(UNARY["logical_not"], input.to(_dt.bool), out, float_only=False)
 
 
 def logical_not_(self):
+    """In-place logical_not, written in self's dtype (1 / 0)."""
     self.copy_(logical_not(self))
     return self
 
@@ -193,54 +249,76 @@ for _f in (bitwise_not, bitwise_not_, logical_not, logical_not_):
 
 
 # activations with parameters (also used by ember.nn.functional)
+def _activation(name, code, input, p0=0.0, p1=0.0, p2=0.0):
+    # PyTorch has only floating kernels for these: integer inputs are an error, not promoted
+    if isinstance(input, Tensor) and not input.dtype.is_floating_point:
+        raise RuntimeError(f"\"{name}\" not implemented for '{_dtype_name(input.dtype)}'")
+    return _unary_impl(UNARY[code], input, None, p0, p1, p2)
+
+
 def gelu(input, approximate="none"):
+    """x * Phi(x) (Phi: the normal CDF), or its tanh approximation."""
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
-    return _unary_impl(UNARY["gelu" if approximate == "none" else "gelu_tanh"], input, None)
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _activation("GeluKernelImpl", "gelu" if approximate == "none" else "gelu_tanh", input)
 
 
 def silu(input):
-    return _unary_impl(UNARY["silu"], input, None)
+    """x * sigmoid(x)."""
+    return _activation("silu_cpu", "silu", input)
 
 
 def mish(input):
-    return _unary_impl(UNARY["mish"], input, None)
+    """x * tanh(softplus(x))."""
+    return _activation("mish_cpu", "mish", input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    return _unary_impl(UNARY["softplus"], input, None, float(beta), float(threshold))
+    """ln(1 + e ** (beta x)) / beta, or x where beta x > threshold."""
+    return _activation("softplus_cpu", "softplus", input, float(beta), float(threshold))
 
 
 def leaky_relu(input, negative_slope=0.01):
-    return _unary_impl(UNARY["leaky_relu"], input, None, float(negative_slope))
+    """x if x > 0 else negative_slope * x."""
+    return _activation("leaky_relu_cpu", "leaky_relu", input, float(negative_slope))
 
 
 def elu(input, alpha=1.0, scale=1.0, input_scale=1.0):
-    return _unary_impl(UNARY["elu"], input, None, float(alpha), float(scale), float(input_scale))
+    """scale * x if x > 0 else scale * alpha * (e ** (input_scale x) - 1)."""
+    return _activation("elu_cpu", "elu", input, float(alpha), float(scale), float(input_scale))
 
 
 def selu(input):
-    return _unary_impl(UNARY["selu"], input, None)
+    """elu with PyTorch's fixed alpha and scale."""
+    return _activation("elu_cpu", "selu", input)
 
 
 def celu(input, alpha=1.0):
-    return _unary_impl(UNARY["celu"], input, None, float(alpha))
+    """x if x > 0 else alpha * (e ** (x / alpha) - 1)."""
+    return _activation("elu_cpu", "celu", input, float(alpha))
 
 
 def hardsigmoid(input):
-    return _unary_impl(UNARY["hardsigmoid"], input, None)
+    """min(max(x + 3, 0), 6) / 6."""
+    return _activation("hardsigmoid_cpu", "hardsigmoid", input)
 
 
 def hardswish(input):
-    return _unary_impl(UNARY["hardswish"], input, None)
+    """x * min(max(x + 3, 0), 6) / 6."""
+    return _activation("hardswish_cpu", "hardswish", input)
 
 
 def softsign(input):
+    """x / (1 + |x|) (integers promote, as PyTorch's x / (x.abs() + 1))."""
     return _unary_impl(UNARY["softsign"], input, None)
 
 
 def threshold(input, threshold, value):
-    return _unary_impl(UNARY["threshold"], input, None, float(threshold), float(value), float_only=False)
+    """x if x > threshold else value (in the input's dtype)."""
+    if input.dtype is _dt.bool:
+        raise RuntimeError("\"threshold_cpu\" not implemented for 'Bool'")
+    return _unary_impl(UNARY["threshold"], input, None, float(threshold), float(value),
+                       float_only=False)
 
 
 for _f in (gelu, silu, mish, softplus, leaky_relu, elu, selu, celu, hardsigmoid, hardswish,
@@ -265,9 +343,13 @@ def _binary_impl(code, a, b, out, family=F_BINARY, dtype=None, compute=None):
 
 
 def _binary_inplace(code, self, other, compute=None):
+    """self = self (op) other, computed in the promoted dtype and cast back into self."""
     dt = compute or _dt.result_type_of(self, other)
     shape = broadcast_shapes(self._shape, other._shape if isinstance(other, Tensor) else ())
     check_inplace(self, dt, shape)
+    if isinstance(other, Tensor) and other._storage is self._storage and (
+            other._offset, other._stride, other._shape) != (self._offset, self._stride, self._shape):
+        other = other.clone()       # a differently laid-out alias would be read after being written
     if dt is self.dtype:
         tb = as_tensor_operand(other, dt, self.device)
         self.device.backend.map(F_BINARY, code, self, [self, tb])
@@ -283,12 +365,18 @@ def _check_operand(x, name="other"):
                         f"{type(x).__name__}")
 
 
-def _scaled(other, alpha, name):
-    if alpha == 1:
+def _scaled(input, other, alpha):
+    """alpha * other for add/sub, after PyTorch's alpha check against the result dtype."""
+    if alpha == 1 and not isinstance(alpha, bool):
         return other
-    if isinstance(alpha, float) and not (_dt.result_type_of(other, 1).is_floating_point if
-                                          isinstance(other, Tensor) else isinstance(other, float)):
-        raise RuntimeError(f"For integral input tensors, argument alpha must not be a floating point number.")
+    result = _dt.result_type_of(input, other)
+    if isinstance(alpha, bool) and result is not _dt.bool:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, (float, np.floating)) and not result.is_floating_point:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    if not isinstance(other, Tensor):
+        return other * alpha
     return mul(other, alpha)
 
 
@@ -297,48 +385,59 @@ def add(input, other, *, alpha=1, out=None):
     if not isinstance(input, Tensor):
         input, other = other, input      # Python scalar on the left (radd)
     _check_operand(other, "add")
-    other = _scaled(other, alpha, "add")
-    if input.dtype is _dt.bool and (not isinstance(other, Tensor) or other.dtype is _dt.bool) \
-            and _dt.result_type_of(input, other) is _dt.bool:
+    other = _scaled(input, other, alpha)
+    if _dt.result_type_of(input, other) is _dt.bool:
         return _binary_impl(BINARY["bitwise_or"], input, other, out)
     return _binary_impl(BINARY["add"], input, other, out)
 
 
 def add_(self, other, *, alpha=1):
-    other = _scaled(other, alpha, "add")
+    """In-place add."""
+    _check_operand(other, "add_")
+    other = _scaled(self, other, alpha)
     if self.dtype is _dt.bool and _dt.result_type_of(self, other) is _dt.bool:
         return _binary_inplace(BINARY["bitwise_or"], self, other)
     return _binary_inplace(BINARY["add"], self, other)
 
 
+def _is_bool(x):
+    return isinstance(x, Tensor) and x.dtype is _dt.bool or isinstance(x, (bool, np.bool_))
+
+
 def _no_bool_sub(a, b):
-    if (isinstance(a, Tensor) and a.dtype is _dt.bool or isinstance(a, bool)) and \
-            (isinstance(b, Tensor) and b.dtype is _dt.bool or isinstance(b, bool)):
+    if _is_bool(a) and _is_bool(b):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
 
 
 def sub(input, other, *, alpha=1, out=None):
+    """input - alpha * other."""
     _check_operand(other, "sub")
     _no_bool_sub(input, other)
-    other = _scaled(other, alpha, "sub")
+    other = _scaled(input, other, alpha)
     if not isinstance(input, Tensor):
         return _binary_impl(BINARY["rsub"], other, input, out)
     return _binary_impl(BINARY["sub"], input, other, out)
 
 
 def sub_(self, other, *, alpha=1):
+    """In-place sub."""
+    _check_operand(other, "sub_")
     _no_bool_sub(self, other)
-    return _binary_inplace(BINARY["sub"], self, _scaled(other, alpha, "sub"))
+    return _binary_inplace(BINARY["sub"], self, _scaled(self, other, alpha))
 
 
 def rsub(input, other, *, alpha=1):
     """other - alpha * input."""
-    return sub(other, mul(input, alpha) if alpha != 1 else input) if isinstance(other, Tensor) \
-        else _binary_impl(BINARY["rsub"], _scaled(input, alpha, "rsub"), other, None)
+    return sub(other, input, alpha=alpha)
 
 
 def mul(input, other, *, out=None):
+    """input * other (logical and for bool)."""
     if not isinstance(input, Tensor):
         input, other = other, input
     _check_operand(other, "mul")
@@ -348,83 +447,78 @@ def mul(input, other, *, out=None):
 
 
 def mul_(self, other):
+    """In-place mul."""
+    _check_operand(other, "mul_")
     if self.dtype is _dt.bool and _dt.result_type_of(self, other) is _dt.bool:
         return _binary_inplace(BINARY["bitwise_and"], self, other)
     return _binary_inplace(BINARY["mul"], self, other)
 
 
-def _check_int_zero(b):
-    """Integer division by zero raises (it would trap in C), as on PyTorch's CPU."""
-    if isinstance(b, Tensor):
-        if not b.dtype.is_floating_point and b.numel() and bool(eq(b, 0).any()):
-            raise ZeroDivisionError("ZeroDivisionError")
-    elif b == 0 and not isinstance(b, float):
-        raise ZeroDivisionError("ZeroDivisionError")
+def _rounded_div(rounding_mode, dt):
+    """The op code of a rounded division; integer zero divisors raise in the kernel."""
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                           f"found '{rounding_mode}'")
+    if dt is _dt.bool:
+        raise RuntimeError(f"\"div_{rounding_mode}_cpu\" not implemented for 'Bool'")
+    return BINARY["trunc_divide" if rounding_mode == "trunc" else "floor_divide"]
 
 
 def div(input, other, *, rounding_mode=None, out=None):
-    """True division (ints promote to float), or 'trunc' / 'floor' rounded division."""
+    """input / other (integers promote to float), or rounded by 'trunc' / 'floor' in the
+    promoted dtype."""
     _check_operand(other, "div")
     if rounding_mode is None:
         dt = _float_dtype(_dt.result_type_of(input, other))
         return _binary_impl(BINARY["div"], input, other, out, compute=dt)
-    if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                         f"found '{rounding_mode}'")
     dt = _dt.result_type_of(input, other)
-    if dt is _dt.bool:
-        dt = _dt.int64
-    if not dt.is_floating_point:
-        _check_int_zero(other)
-    code = BINARY["trunc_divide" if rounding_mode == "trunc" else "floor_divide"]
-    return _binary_impl(code, input, other, out, compute=dt)
+    return _binary_impl(_rounded_div(rounding_mode, dt), input, other, out, compute=dt)
 
 
 def div_(self, other, *, rounding_mode=None):
+    """In-place div."""
+    _check_operand(other, "div_")
     if rounding_mode is None:
-        if not self.dtype.is_floating_point:
-            raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                               f"{ {'int64': 'Long', 'int32': 'Int', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool'}[self.dtype.name]}")
-        return _binary_inplace(BINARY["div"], self, other)
-    if not self.dtype.is_floating_point:
-        _check_int_zero(other)
-    return _binary_inplace(BINARY["trunc_divide" if rounding_mode == "trunc" else "floor_divide"], self, other)
+        return _binary_inplace(BINARY["div"], self, other,
+                               compute=_float_dtype(_dt.result_type_of(self, other)))
+    return _binary_inplace(_rounded_div(rounding_mode, _dt.result_type_of(self, other)), self, other)
 
 
 def floor_divide(input, other, *, out=None):
+    """floor(input / other) in the promoted dtype (Python's //)."""
     return div(input, other, rounding_mode="floor", out=out)
 
 
 def floor_divide_(self, other):
+    """In-place floor_divide."""
     return div_(self, other, rounding_mode="floor")
 
 
 def true_divide(input, other, *, out=None):
+    """input / other (alias of div)."""
     return div(input, other, out=out)
 
 
-def _int_checked(name):
+def _modulo(name, summary):
     code = BINARY[name]
 
     def op(input, other, *, out=None):
         _check_operand(other, name)
-        if not isinstance(input, Tensor):
-            input = scalar_tensor(input, _dt.result_type_of(input, other), other.device)
-        dt = _dt.result_type_of(input, other)
-        if not dt.is_floating_point:
-            _check_int_zero(other)
         return _binary_impl(code, input, other, out)
 
     def op_(self, other):
-        if not self.dtype.is_floating_point:
-            _check_int_zero(other)
+        _check_operand(other, name + "_")
         return _binary_inplace(code, self, other)
     op.__name__, op_.__name__ = name, name + "_"
+    op.__doc__ = f"{summary} (torch.{name}); an integer zero divisor raises ZeroDivisionError."
+    op_.__doc__ = f"In-place {name}."
     return op, op_
 
 
-remainder, remainder_ = _int_checked("remainder")
-fmod, fmod_ = _int_checked("fmod")
+remainder, remainder_ = _modulo("remainder", "input - floor(input / other) * other: the sign "
+                                             "of the divisor, like Python's %")
+fmod, fmod_ = _modulo("fmod", "input - trunc(input / other) * other: the sign of the dividend, "
+                              "like C's fmod")
 
 
 def pow(input, exponent, *, out=None):
@@ -465,12 +559,13 @@ def pow_(self, exponent):
 
 
 def float_power(input, exponent, *, out=None):
+    """input ** exponent computed in float64."""
     a = input.double() if isinstance(input, Tensor) else float(input)
     e = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
     return pow(a, e, out=out)
 
 
-def _float_binary(name):
+def _float_binary(name, summary):
     code = BINARY[name]
 
     def op(input, other, *, out=None):
@@ -479,53 +574,72 @@ def _float_binary(name):
         return _binary_impl(code, input, other, out, compute=dt)
 
     def op_(self, other):
+        _check_operand(other, name + "_")
         return _binary_inplace(code, self, other, compute=_float_dtype(_dt.result_type_of(self, other)))
     op.__name__, op_.__name__ = name, name + "_"
-    op.__doc__ = f"Elementwise {name} (torch.{name}); integers promote to the default float dtype."
+    op.__doc__ = f"{summary} (torch.{name}); integers promote to the default float dtype."
+    op_.__doc__ = f"In-place {name}."
     return op, op_
 
 
-atan2, atan2_ = _float_binary("atan2")
-hypot, hypot_ = _float_binary("hypot")
-copysign, copysign_ = _float_binary("copysign")
-xlogy, xlogy_ = _float_binary("xlogy")
-logaddexp, _ = _float_binary("logaddexp")
+atan2, atan2_ = _float_binary("atan2", "arctan(input / other) in the quadrant of (other, input)")
+copysign, copysign_ = _float_binary("copysign", "|input| with the sign of other")
+xlogy, xlogy_ = _float_binary("xlogy", "input * ln(other), 0 where input == 0 (NaN if other is)")
 arctan2, arctan2_ = atan2, atan2_
 
 
-def logaddexp2(input, other):
-    ln2 = math.log(2.0)
-    return div(logaddexp(mul(input, ln2), mul(other, ln2)), ln2)
+def _floating_binary(name, summary):
+    """A binary op PyTorch computes in the promoted dtype with floating kernels only."""
+    code = BINARY[name]
+
+    def check(dt):
+        if not dt.is_floating_point:
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_dtype_name(dt)}'")
+        return dt
+
+    def op(input, other, *, out=None):
+        _check_operand(other, name)
+        return _binary_impl(code, input, other, out, compute=check(_dt.result_type_of(input, other)))
+
+    def op_(self, other):
+        _check_operand(other, name + "_")
+        return _binary_inplace(code, self, other, compute=check(_dt.result_type_of(self, other)))
+    op.__name__, op_.__name__ = name, name + "_"
+    op.__doc__ = f"{summary} (torch.{name})."
+    op_.__doc__ = f"In-place {name}."
+    return op, op_
 
 
-def _plain_binary(name, bool_ok=True):
+hypot, hypot_ = _floating_binary("hypot", "sqrt(input ** 2 + other ** 2)")
+logaddexp, _ = _floating_binary("logaddexp", "ln(e ** input + e ** other)")
+logaddexp2, _ = _floating_binary("logaddexp2", "log2(2 ** input + 2 ** other)")
+
+
+def _plain_binary(name, summary):
     code = BINARY[name]
 
     def op(input, other, *, out=None):
         _check_operand(other, name)
-        if not isinstance(input, Tensor):
+        if not isinstance(input, Tensor):      # commutative: a number may come first
             input, other = other, input
         return _binary_impl(code, input, other, out)
-
-    def op_(self, other):
-        return _binary_inplace(code, self, other)
-    op.__name__, op_.__name__ = name, name + "_"
-    op.__doc__ = f"Elementwise {name} (torch.{name})."
-    return op, op_
+    op.__name__ = name
+    op.__doc__ = f"{summary} (torch.{name})."
+    return op
 
 
-maximum, _ = _plain_binary("maximum")
-minimum, _ = _plain_binary("minimum")
-fmax, _ = _plain_binary("fmax")
-fmin, _ = _plain_binary("fmin")
+maximum = _plain_binary("maximum", "elementwise max; NaN if either is NaN")
+minimum = _plain_binary("minimum", "elementwise min; NaN if either is NaN")
+fmax = _plain_binary("fmax", "elementwise max ignoring NaN (NaN only if both are)")
+fmin = _plain_binary("fmin", "elementwise min ignoring NaN (NaN only if both are)")
 
 
-def _bitwise(name):
+def _bitwise(name, summary, commutative):
     code = BINARY[name]
 
     def op(input, other, *, out=None):
         _bitwise_check(name, input, other)
-        if not isinstance(input, Tensor):
+        if commutative and not isinstance(input, Tensor):
             input, other = other, input
         return _binary_impl(code, input, other, out)
 
@@ -533,17 +647,21 @@ def _bitwise(name):
         _bitwise_check(name, self, other)
         return _binary_inplace(code, self, other)
     op.__name__, op_.__name__ = name, name + "_"
+    op.__doc__ = f"{summary} (torch.{name}); integer and bool tensors only."
+    op_.__doc__ = f"In-place {name}."
     return op, op_
 
 
-bitwise_and, bitwise_and_ = _bitwise("bitwise_and")
-bitwise_or, bitwise_or_ = _bitwise("bitwise_or")
-bitwise_xor, bitwise_xor_ = _bitwise("bitwise_xor")
-bitwise_left_shift, bitwise_left_shift_ = _bitwise("bitwise_left_shift")
-bitwise_right_shift, bitwise_right_shift_ = _bitwise("bitwise_right_shift")
+bitwise_and, bitwise_and_ = _bitwise("bitwise_and", "input & other", True)
+bitwise_or, bitwise_or_ = _bitwise("bitwise_or", "input | other", True)
+bitwise_xor, bitwise_xor_ = _bitwise("bitwise_xor", "input ^ other", True)
+bitwise_left_shift, bitwise_left_shift_ = _bitwise(
+    "bitwise_left_shift", "input << other (0 once other >= the bit width)", False)
+bitwise_right_shift, bitwise_right_shift_ = _bitwise(
+    "bitwise_right_shift", "input >> other, arithmetic (sign-filled) for signed types", False)
 
 
-def _logical(name, code_name):
+def _logical(name, code_name, summary):
     code = BINARY[code_name]
 
     def op(input, other, *, out=None):
@@ -555,23 +673,26 @@ def _logical(name, code_name):
         self.copy_(op(self, other))
         return self
     op.__name__, op_.__name__ = name, name + "_"
+    op.__doc__ = f"{summary} of the truth values, as a bool tensor (torch.{name})."
+    op_.__doc__ = f"In-place {name}, written in self's dtype."
     return op, op_
 
 
-logical_and, logical_and_ = _logical("logical_and", "bitwise_and")
-logical_or, logical_or_ = _logical("logical_or", "bitwise_or")
-logical_xor, logical_xor_ = _logical("logical_xor", "bitwise_xor")
+logical_and, logical_and_ = _logical("logical_and", "bitwise_and", "x and y")
+logical_or, logical_or_ = _logical("logical_or", "bitwise_or", "x or y")
+logical_xor, logical_xor_ = _logical("logical_xor", "bitwise_xor", "x xor y")
 
 for _f in (add, add_, sub, sub_, rsub, mul, mul_, div, div_, floor_divide, floor_divide_,
            true_divide, remainder, remainder_, fmod, fmod_, pow, pow_, float_power, atan2, atan2_,
-           arctan2, arctan2_, hypot, hypot_, copysign, copysign_, xlogy, xlogy_, logaddexp,
+           hypot, hypot_, copysign, copysign_, xlogy, xlogy_, logaddexp,
            logaddexp2, maximum, minimum, fmax, fmin, bitwise_and, bitwise_and_, bitwise_or,
            bitwise_or_, bitwise_xor, bitwise_xor_, bitwise_left_shift, bitwise_left_shift_,
            bitwise_right_shift, bitwise_right_shift_, logical_and, logical_and_, logical_or,
            logical_or_, logical_xor, logical_xor_):
     _export(_f, _f.__name__)
 for _n, _f in (("subtract", sub), ("subtract_", sub_), ("multiply", mul), ("multiply_", mul_),
-               ("divide", div), ("divide_", div_), ("true_divide_", div_), ("arctan2", atan2)):
+               ("divide", div), ("divide_", div_), ("true_divide_", div_), ("arctan2", atan2),
+               ("arctan2_", atan2_)):
     setattr(Tensor, _n, _f)
     globals()[_n] = _f
     __all__.append(_n)
@@ -579,7 +700,7 @@ for _n, _f in (("subtract", sub), ("subtract_", sub_), ("multiply", mul), ("mult
 
 # ------------------------------------------------------------------------------------------------
 # Comparisons and predicates (bool results)
-def _make_compare(name):
+def _make_compare(name, summary):
     code = COMPARE[name]
 
     def op(input, other, *, out=None):
@@ -591,26 +712,28 @@ def _make_compare(name):
         self.copy_(op(self, other))
         return self
     op.__name__, op_.__name__ = name, name + "_"
-    op.__doc__ = f"Elementwise `{name}` comparison; a bool tensor."
+    op.__doc__ = f"input {summary} other, compared in the promoted dtype; a bool tensor."
+    op_.__doc__ = f"In-place {name}, written in self's dtype (1 / 0)."
     return op, op_
 
 
-eq, eq_ = _make_compare("eq")
-ne, ne_ = _make_compare("ne")
-lt, lt_ = _make_compare("lt")
-le, le_ = _make_compare("le")
-gt, gt_ = _make_compare("gt")
-ge, ge_ = _make_compare("ge")
+eq, eq_ = _make_compare("eq", "==")
+ne, ne_ = _make_compare("ne", "!=")
+lt, lt_ = _make_compare("lt", "<")
+le, le_ = _make_compare("le", "<=")
+gt, gt_ = _make_compare("gt", ">")
+ge, ge_ = _make_compare("ge", ">=")
 for _f in (eq, eq_, ne, ne_, lt, lt_, le, le_, gt, gt_, ge, ge_):
     _export(_f)
 for _n, _t in (("greater", gt), ("greater_equal", ge), ("less", lt), ("less_equal", le),
-               ("not_equal", ne)):
+               ("not_equal", ne), ("greater_", gt_), ("greater_equal_", ge_), ("less_", lt_),
+               ("less_equal_", le_), ("not_equal_", ne_)):
     globals()[_n] = _t
     setattr(Tensor, _n, _t)
     __all__.append(_n)
 
 
-def _make_predicate(name, int_value):
+def _make_predicate(name, int_value, summary):
     code = PREDICATE[name]
 
     def op(input):
@@ -621,24 +744,27 @@ def _make_predicate(name, int_value):
         input.device.backend.map(F_PREDICATE, code, res, [input])
         return res
     op.__name__ = name
+    op.__doc__ = f"{summary}, as a bool tensor (torch.{name})."
     return op
 
 
-isnan = _make_predicate("isnan", False)
-isinf = _make_predicate("isinf", False)
-isfinite = _make_predicate("isfinite", True)
-isposinf = _make_predicate("isposinf", False)
-isneginf = _make_predicate("isneginf", False)
-_signbit = _make_predicate("signbit", False)
+isnan = _make_predicate("isnan", False, "x != x")
+isinf = _make_predicate("isinf", False, "x is +inf or -inf")
+isfinite = _make_predicate("isfinite", True, "x is neither inf nor NaN")
+isposinf = _make_predicate("isposinf", False, "x == +inf")
+isneginf = _make_predicate("isneginf", False, "x == -inf")
+_signbit = _make_predicate("signbit", False, "")
 
 
 def signbit(input):
+    """The sign bit of x is set (true for -0.0), as a bool tensor."""
     if not input.dtype.is_floating_point:
         return lt(input, 0)
     return _signbit(input)
 
 
 def isreal(input):
+    """All true: Ember has no complex dtypes."""
     from .creation import ones_like
     return ones_like(input, dtype=_dt.bool)
 
@@ -650,13 +776,16 @@ for _f in (isnan, isinf, isfinite, isposinf, isneginf, signbit, isreal):
 # ------------------------------------------------------------------------------------------------
 # Ternary
 def where(condition, input=None, other=None, *, out=None):
-    """Elements of `input` where `condition` holds, else of `other` (broadcast together)."""
+    """input where condition else other, broadcast together (one argument: nonzero(as_tuple))."""
     if input is None and other is None:
         from .indexing import nonzero
         return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor) or condition.dtype is not _dt.bool:
-        got = condition.dtype.name.capitalize() if isinstance(condition, Tensor) else type(condition).__name__
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {got}")
+        got = _dtype_name(condition.dtype) if isinstance(condition, Tensor) else type(condition).__name__
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with "
+                           f"dtype {got}")
+    for x in (input, other):
+        _check_operand(x, "where")
     dev = same_device(condition, input, other)
     dt = _dt.result_type_of(input, other)
     shape = broadcast_shapes(condition._shape, input._shape if isinstance(input, Tensor) else (),
@@ -678,23 +807,47 @@ def _ternary_float(code, a, b, c, value, out):
     return finish_out(res, out)
 
 
+# c10's TypeMeta names, which PyTorch's lerp messages print
+_META_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+               "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+               "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+               "bool": "bool"}
+
+
 def lerp(input, end, weight, *, out=None):
-    """input + weight * (end - input)."""
+    """input + weight * (end - input); input and end (and a dimensioned weight) share a dtype."""
+    for x, name in ((end, "end"), (weight, "weight")):
+        if isinstance(x, Tensor) and x.dtype is not input.dtype and (name == "end" or x._shape):
+            raise RuntimeError(f"expected dtype {_META_NAMES[input.dtype.name]} for `{name}` but "
+                               f"got dtype {_META_NAMES[x.dtype.name]}")
+    if not input.dtype.is_floating_point:
+        kind = "tensor" if isinstance(weight, Tensor) else "scalar"
+        raise RuntimeError(f"\"lerp_kernel_{kind}\" not implemented for '{_dtype_name(input.dtype)}'")
+    if isinstance(weight, Tensor) and weight.dtype is not input.dtype:
+        weight = weight.to(input.dtype)            # a 0-d weight joins input's dtype
     return _ternary_float(TERNARY["lerp"], input, end, weight, 0.0, out)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 * tensor2."""
     if not _dt.result_type_of(input, tensor1, tensor2).is_floating_point:
+        if isinstance(value, (float, np.floating)):
+            raise RuntimeError("For integral input tensors, argument value must not be a floating "
+                               "point number.")
         return add(input, mul(mul(tensor1, tensor2), value), out=out)
     return _ternary_float(TERNARY["addcmul"], input, tensor1, tensor2, value, out)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 / tensor2."""
-    if not _dt.result_type_of(input, tensor1, tensor2).is_floating_point:
-        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future "
-                           "release addcdiv will perform a true division of tensor1 and tensor2.")
+    if not tensor1.dtype.is_floating_point and not tensor2.dtype.is_floating_point:
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future release addcdiv "
+            "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+            "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+            "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+            "addcdiv behavior is just the latter implementation: (input + value * tensor1 / "
+            "tensor2), for all dtypes.")
     return _ternary_float(TERNARY["addcdiv"], input, tensor1, tensor2, value, out)
 
 
@@ -706,6 +859,7 @@ def _ternary_inplace(fn):
         self._storage.version += 1
         return self
     op_.__name__ = fn.__name__ + "_"
+    op_.__doc__ = f"In-place {fn.__name__}."
     return op_
 
 
@@ -713,7 +867,7 @@ lerp_, addcmul_, addcdiv_ = _ternary_inplace(lerp), _ternary_inplace(addcmul), _
 
 
 def clamp(input, min=None, max=None, *, out=None):
-    """Clamp into [min, max]; bounds may be numbers or tensors; NaN stays NaN."""
+    """min(max(x, min), max); bounds may be numbers or tensors; NaN stays NaN; min > max gives max."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -723,6 +877,9 @@ def clamp(input, min=None, max=None, *, out=None):
         if max is not None:
             r = minimum(r, max)
         return finish_out(r if r is not input else input.clone(), out)
+    for v in (min, max):
+        if v is not None:
+            _check_operand(v, "clamp")
     dt = _dt.result_type_of(input, *(v for v in (min, max) if v is not None))
     x = input.to(dt)
     if min is not None and max is not None:
@@ -733,6 +890,7 @@ def clamp(input, min=None, max=None, *, out=None):
 
 
 def clamp_(self, min=None, max=None):
+    """In-place clamp."""
     r = clamp(self, min, max)
     check_inplace(self, r.dtype, r._shape)
     self.device.backend.copy(self, r)
@@ -741,82 +899,68 @@ def clamp_(self, min=None, max=None):
 
 
 def clamp_min(input, min):
+    """max(x, min)."""
     return clamp(input, min=min)
 
 
 def clamp_max(input, max):
+    """min(x, max)."""
     return clamp(input, max=max)
+
+
+def clamp_min_(self, min):
+    """In-place clamp_min."""
+    return clamp_(self, min=min)
+
+
+def clamp_max_(self, max):
+    """In-place clamp_max."""
+    return clamp_(self, max=max)
 
 
 clip, clip_ = clamp, clamp_
 
 for _f in (where, lerp, lerp_, addcmul, addcmul_, addcdiv, addcdiv_, clamp, clamp_, clamp_min,
-           clamp_max):
+           clamp_max, clamp_min_, clamp_max_):
     _export(_f)
 for _n, _f in (("clip", clamp), ("clip_", clamp_)):
     setattr(Tensor, _n, _f)
+    globals()[_n] = _f
     __all__.append(_n)
 
 
 # ------------------------------------------------------------------------------------------------
-# Python operators
-def _rev(fn):
-    return lambda self, other: fn(other, self)
+# Python operators: a non-number, non-tensor operand returns NotImplemented so Python can try the
+# other side (or raise its own TypeError)
+def _operand_ok(x):
+    return isinstance(x, (Tensor, numbers.Number, np.generic))
 
 
-Tensor.__add__ = lambda self, other: add(self, other) if isinstance(other, (Tensor, numbers.Number, np.generic)) else NotImplemented
-Tensor.__radd__ = lambda self, other: add(self, other)
-Tensor.__iadd__ = lambda self, other: add_(self, other)
-Tensor.__sub__ = lambda self, other: sub(self, other) if isinstance(other, (Tensor, numbers.Number, np.generic)) else NotImplemented
-Tensor.__rsub__ = lambda self, other: sub(other, self)
-Tensor.__isub__ = lambda self, other: sub_(self, other)
-Tensor.__mul__ = lambda self, other: mul(self, other) if isinstance(other, (Tensor, numbers.Number, np.generic)) else NotImplemented
-Tensor.__rmul__ = lambda self, other: mul(self, other)
-Tensor.__imul__ = lambda self, other: mul_(self, other)
-Tensor.__truediv__ = lambda self, other: div(self, other) if isinstance(other, (Tensor, numbers.Number, np.generic)) else NotImplemented
-Tensor.__rtruediv__ = lambda self, other: div(scalar_tensor(other, _dt.result_type_of(other, self), self.device), self)
-Tensor.__itruediv__ = lambda self, other: div_(self, other)
-Tensor.__floordiv__ = lambda self, other: floor_divide(self, other)
-Tensor.__rfloordiv__ = lambda self, other: floor_divide(scalar_tensor(other, _dt.result_type_of(other, self), self.device), self)
-Tensor.__ifloordiv__ = lambda self, other: floor_divide_(self, other)
-Tensor.__mod__ = lambda self, other: remainder(self, other)
-Tensor.__rmod__ = lambda self, other: remainder(scalar_tensor(other, _dt.result_type_of(other, self), self.device), self)
-Tensor.__imod__ = lambda self, other: remainder_(self, other)
-Tensor.__pow__ = lambda self, other: pow(self, other)
-Tensor.__rpow__ = lambda self, other: pow(other, self)
-Tensor.__ipow__ = lambda self, other: pow_(self, other)
+def _forward(name):
+    # looked up at call time, so a wrapped op (autograd recording) is what the operator calls
+    g = globals()
+    return lambda self, other: g[name](self, other) if _operand_ok(other) else NotImplemented
+
+
+def _reflected(name):
+    g = globals()
+    return lambda self, other: g[name](other, self) if _operand_ok(other) else NotImplemented
+
+
+for _dunder, _fn, _ifn in (("add", "add", "add_"), ("sub", "sub", "sub_"), ("mul", "mul", "mul_"),
+                           ("truediv", "div", "div_"), ("floordiv", "floor_divide", "floor_divide_"),
+                           ("mod", "remainder", "remainder_"), ("pow", "pow", "pow_"),
+                           ("and", "bitwise_and", "bitwise_and_"), ("or", "bitwise_or", "bitwise_or_"),
+                           ("xor", "bitwise_xor", "bitwise_xor_"),
+                           ("lshift", "bitwise_left_shift", "bitwise_left_shift_"),
+                           ("rshift", "bitwise_right_shift", "bitwise_right_shift_")):
+    setattr(Tensor, f"__{_dunder}__", _forward(_fn))
+    setattr(Tensor, f"__r{_dunder}__", _reflected(_fn))
+    setattr(Tensor, f"__i{_dunder}__", _forward(_ifn))
+for _dunder, _fn in (("eq", "eq"), ("ne", "ne"), ("lt", "lt"), ("le", "le"), ("gt", "gt"), ("ge", "ge")):
+    setattr(Tensor, f"__{_dunder}__", _forward(_fn))
 Tensor.__neg__ = lambda self: neg(self)
 Tensor.__pos__ = lambda self: positive(self)
 Tensor.__abs__ = lambda self: abs(self)
 Tensor.__invert__ = lambda self: bitwise_not(self)
-Tensor.__and__ = lambda self, other: bitwise_and(self, other)
-Tensor.__rand__ = lambda self, other: bitwise_and(self, other)
-Tensor.__iand__ = lambda self, other: bitwise_and_(self, other)
-Tensor.__or__ = lambda self, other: bitwise_or(self, other)
-Tensor.__ror__ = lambda self, other: bitwise_or(self, other)
-Tensor.__ior__ = lambda self, other: bitwise_or_(self, other)
-Tensor.__xor__ = lambda self, other: bitwise_xor(self, other)
-Tensor.__rxor__ = lambda self, other: bitwise_xor(self, other)
-Tensor.__ixor__ = lambda self, other: bitwise_xor_(self, other)
-Tensor.__lshift__ = lambda self, other: bitwise_left_shift(self, other)
-Tensor.__rlshift__ = lambda self, other: bitwise_left_shift(scalar_tensor(other, self.dtype, self.device), self)
-Tensor.__ilshift__ = lambda self, other: bitwise_left_shift_(self, other)
-Tensor.__rshift__ = lambda self, other: bitwise_right_shift(self, other)
-Tensor.__rrshift__ = lambda self, other: bitwise_right_shift(scalar_tensor(other, self.dtype, self.device), self)
-Tensor.__irshift__ = lambda self, other: bitwise_right_shift_(self, other)
-
-
-def _cmp(fn):
-    def op(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.generic)):
-            return NotImplemented
-        return fn(self, other)
-    return op
-
-
-Tensor.__eq__ = _cmp(eq)
-Tensor.__ne__ = _cmp(ne)
-Tensor.__lt__ = _cmp(lt)
-Tensor.__le__ = _cmp(le)
-Tensor.__gt__ = _cmp(gt)
-Tensor.__ge__ = _cmp(ge)
+del _dunder, _fn, _ifn
