@@ -12,6 +12,7 @@ from ._printing import set_printoptions
 from .ops import *  # noqa: F401,F403  (each op module lists its public names in __all__)
 from .ops import __all__ as _ops_all
 from .backends.cpu._map import get_num_threads, set_num_threads
+from . import linalg
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from .autograd import derivatives as _derivatives, derivatives_shape as _derivatives_shape
