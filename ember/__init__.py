@@ -16,6 +16,8 @@ from . import linalg
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from .autograd import derivatives as _derivatives, derivatives_shape as _derivatives_shape
+from .autograd import derivatives_linalg as _derivatives_linalg, derivatives_index as _derivatives_index
+from .autograd import derivatives_reduce as _derivatives_reduce
 autograd.function.install()
 
 __version__ = "0.1.0"

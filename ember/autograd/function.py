@@ -56,7 +56,7 @@ def _sum_to(g, shape):
 class _Ctx:
     """What a derivative formula sees besides the gradient: the output and which inputs need grads."""
 
-    __slots__ = ("out", "needs_input_grad")
+    __slots__ = ("out", "needs_input_grad", "fn")
 
 
 class _OpNode(Node):
@@ -78,6 +78,7 @@ class _OpNode(Node):
         else:
             ctx.out = None
         ctx.needs_input_grad = self._needs
+        ctx.fn = self._fn_name
         if self._n_outputs > 1:
             g = tuple(gr if gr is not None else _zeros_like_meta(m) for gr, m in zip(grads, self._out_meta))
         else:
@@ -173,8 +174,9 @@ def _wrap(fn, d):
         pos.setdefault("self", 0)
     inputs = d.inputs
     input_pos = tuple(pos.get(n, 10 ** 6) for n in inputs)
-    inplace = d.name.endswith("_")
+    inplace = d.name == "__setitem__" or (d.name.endswith("_") and not d.name.startswith("__"))
     node_cls = _node_class(d.node_name)
+    fn_name = fn.__name__
     save_names = d.save
     save_pos = {pos[n] for n in save_names if n in pos}
 
@@ -242,6 +244,7 @@ def _wrap(fn, d):
             _state.enabled = prev
         node = node_cls()
         node._formula = d.formula
+        node._fn_name = fn_name
         node._args = a
         node._kwargs = kw
         node._saved = saved
@@ -252,8 +255,9 @@ def _wrap(fn, d):
         node.next_functions = tuple(edges)
         if anomaly_mode._enabled:
             anomaly_mode.record_trace(node)
-        multi = isinstance(out, (tuple, list))
-        outs = tuple(out) if multi else (out,)
+        result = args[0] if inplace else out      # (__setitem__ returns None)
+        multi = isinstance(result, (tuple, list))
+        outs = tuple(result) if multi else (result,)
         node._n_outputs = len(outs) if multi else 1
         node._out_meta = tuple(_TensorMeta(o) if isinstance(o, Tensor) and o.dtype.is_floating_point
                                else None for o in outs)
@@ -270,6 +274,10 @@ def _wrap(fn, d):
                     saved_outs.append(s)
                 else:
                     saved_outs.append(None)
+            elif d.save_out and isinstance(o, Tensor):
+                s = SavedTensor(o)          # e.g. the indices of max/sort, read by the formula
+                saved.append(s)
+                saved_outs.append(s)
             else:
                 saved_outs.append(None)
         node._out = tuple(saved_outs) if d.save_out else None
