@@ -443,6 +443,12 @@ def _logaddexp(ctx, g, input, other, **kw):
     return g * E.sigmoid(input - other), g * E.sigmoid(other - input)
 
 
+@derivative("logaddexp2", inputs=("input", "other"))
+def _logaddexp2(ctx, g, input, other, **kw):
+    ln2 = math.log(2.0)
+    return g * E.sigmoid((input - other) * ln2), g * E.sigmoid((other - input) * ln2)
+
+
 @derivative("where", inputs=("input", "other"), save=("condition",))
 def _where(ctx, g, condition, input=None, other=None, **kw):
     z = _zeros(g)
@@ -486,4 +492,19 @@ def _fill_(ctx, g, self, *a, **kw):
 non_differentiable("eq", "ne", "lt", "le", "gt", "ge", "isnan", "isinf", "isfinite", "isposinf",
                    "isneginf", "signbit", "logical_and", "logical_or", "logical_xor", "logical_not",
                    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
-                   "bitwise_right_shift", "isreal")
+                   "bitwise_right_shift", "isreal",
+                   # in-place comparisons / logical / bitwise ops write bool-valued results
+                   "eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "greater_equal_", "less_",
+                   "less_equal_", "not_equal_", "logical_and_", "logical_or_", "logical_xor_",
+                   "logical_not_", "bitwise_and_", "bitwise_or_", "bitwise_xor_", "bitwise_not_",
+                   "bitwise_left_shift_", "bitwise_right_shift_", "greater", "greater_equal", "less",
+                   "less_equal", "not_equal",
+                   # creation, random sampling and predicates: no differentiable tensor inputs
+                   "tensor", "as_tensor", "asarray", "from_numpy", "frombuffer", "from_dlpack",
+                   "scalar_tensor", "empty", "empty_like", "empty_strided", "zeros", "zeros_like",
+                   "ones", "ones_like", "full", "full_like", "arange", "range", "linspace", "logspace",
+                   "eye", "rand", "rand_like", "randn", "randn_like", "randint", "randint_like",
+                   "randperm", "normal", "bernoulli", "multinomial", "poisson", "manual_seed", "seed",
+                   "initial_seed", "get_rng_state", "set_rng_state", "Generator", "default_generator",
+                   "allclose", "isclose", "equal", "is_tensor", "is_storage", "is_floating_point",
+                   "is_nonzero", "numel", "broadcast_shapes")

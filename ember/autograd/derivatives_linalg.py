@@ -12,11 +12,8 @@ def _mT(x):
 
 # ------------------------------------------------------------------------------------------------
 # products
-@derivative("matmul", "mm", "bmm", "mv", "dot", "vdot", inputs=("input", "other"),
-            save=("input", "other"))
-def _matmul(ctx, g, input, other=None, *args, **kw):
-    if other is None:                      # mm(input, mat2=...), mv(input, vec=...), dot(input, tensor=...)
-        other = next(v for k, v in kw.items() if k in ("mat2", "vec", "tensor"))
+@derivative("matmul", "vdot", inputs=("input", "other"), save=("input", "other"))
+def _matmul(ctx, g, input, other, **kw):
     a, b = input, other
     if a.dim() == 1 and b.dim() == 1:
         n = ctx.needs_input_grad
@@ -38,6 +35,21 @@ def _matmul(ctx, g, input, other=None, *args, **kw):
         if b.dim() == 1:
             gb = gb.squeeze(-1)
     return ga, gb
+
+
+@derivative("mm", "bmm", inputs=("input", "mat2"), save=("input", "mat2"))
+def _mm_public(ctx, g, input, mat2, **kw):
+    return _matmul(ctx, g, input, mat2)
+
+
+@derivative("mv", inputs=("input", "vec"), save=("input", "vec"))
+def _mv_public(ctx, g, input, vec, **kw):
+    return _matmul(ctx, g, input, vec)
+
+
+@derivative("dot", inputs=("input", "tensor"), save=("input", "tensor"))
+def _dot_public(ctx, g, input, tensor, **kw):
+    return _matmul(ctx, g, input, tensor)
 
 
 @derivative("_matmul", "_mm", "_dot", inputs=("a", "b"), save=("a", "b"))
@@ -303,3 +315,29 @@ def _lstsq(ctx, g, A, B, rcond=None, **kw):
         x = E.linalg.pinv(a) @ (b.unsqueeze(-1) if vec else b)
         return x.squeeze(-1) if vec else x
     return _through(ref, (A, B), g[0])
+
+
+@derivative("linalg_qr", inputs=("A",), save=("A", "result"))
+def _qr(ctx, g, A, mode="reduced", **kw):
+    """QR backward for m >= n (reduced, or complete when square), as in PyTorch's linalg_qr_backward."""
+    Q, R = ctx.out
+    gQ, gR = g
+    m, n = A._shape[-2:]
+    if mode == "r":
+        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+                           "Please use linalg.qr(A, mode='reduced') if you are going to differentiate "
+                           "through linalg.qr.")
+    if m < n or (mode == "complete" and m > n):
+        raise RuntimeError("The derivative of linalg.qr is implemented only for m >= n (and square "
+                           "inputs in 'complete' mode)")
+    gQ = E.zeros_like(Q) if gQ is None else gQ
+    gR = E.zeros_like(R) if gR is None else gR
+    M = R @ _mT(gR) - _mT(gQ) @ Q
+    copyltu = M.tril() + _mT(M.tril(-1))
+    rhs = gQ + Q @ copyltu                                   # gA = rhs R^{-T}
+    return _mT(E.linalg.solve(R, _mT(rhs)))
+
+
+@derivative("lgamma", "lgamma_", "index_reduce", "index_reduce_", inputs=("input",), save=())
+def _not_implemented(ctx, g, input, *a, **kw):
+    raise RuntimeError(f"the derivative for '{ctx.fn}' is not implemented")

@@ -228,3 +228,17 @@ def _block_diag(ctx, g, *tensors):
         r += h
         c += w
     return (grads,)
+
+
+@derivative("cartesian_prod", inputs=("tensors",), save=())
+def _cartesian_prod(ctx, g, *tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tensors[0]
+    if len(tensors) == 1:
+        return ([g],)
+    sizes = tuple(t._shape[0] for t in tensors)
+    grads = []
+    for i in range(len(tensors)):
+        others = tuple(j for j in range(len(tensors)) if j != i)
+        grads.append(g.select(1, i).reshape(sizes).sum(others))
+    return (grads,)

@@ -308,6 +308,13 @@ def install():
             if w is None:
                 w = wrapped[id(fn)] = _wrap(fn, d)
             setattr(holder, name, w)
+    # aliases (ember.absolute_ is abs_, ember.subtract is sub, ...): any attribute bound to a
+    # function wrapped under another name gets the same wrapper
+    for holder in targets:
+        for attr, val in list(vars(holder).items()):
+            w = wrapped.get(id(val))
+            if w is not None and val is not w:
+                setattr(holder, attr, w)
     # Tensor methods and operators: replace any attribute that is one of the wrapped functions,
     # and wrap Tensor-only methods (e.g. Tensor.unfold) registered under their method name
     for attr, val in list(vars(Tensor).items()):
