@@ -85,6 +85,8 @@ def to_dtype(obj):
     """Accept an ember dtype, a NumPy dtype/type, a Python type or a name; return an ember dtype."""
     if isinstance(obj, dtype):
         return obj
+    if obj is None:
+        raise TypeError("dtype must be an ember.dtype, not None")
     if obj is _builtin_float:
         return float64
     if obj is _builtin_int:
@@ -230,7 +232,7 @@ class finfo:
             fi = np.finfo(d.np)
             self.bits, self.eps, self.max, self.min = fi.bits, _builtin_float(fi.eps), _builtin_float(fi.max), _builtin_float(fi.min)
             self.tiny = self.smallest_normal = _builtin_float(fi.tiny)
-            self.resolution = _builtin_float(fi.resolution)
+            self.resolution = 10.0 ** -fi.precision      # as c10: 10 ** -digits10, a double
         self.dtype = d.name
 
     def __repr__(self):

@@ -4,9 +4,8 @@ Views share the storage (and with it the in-place version counter). The class it
 metadata, conversions and the Python protocols; every op lives in ember/ops/ and is attached to
 the class there (``ops._registry.method``), so this file stays small.
 """
+import copy as _copy
 import numbers
-
-import numpy as np
 
 from . import dtypes as _dt
 from .device import CPU, as_device
@@ -47,12 +46,12 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._shape)
-        return self._shape[_wrap_dim(dim, len(self._shape))]
+        return self._shape[_wrap_dim(dim, len(self._shape), scalar_ok=False)]
 
     def stride(self, dim=None):
         if dim is None:
             return self._stride
-        return self._stride[_wrap_dim(dim, len(self._shape))]
+        return self._stride[_wrap_dim(dim, len(self._shape), scalar_ok=False)]
 
     def dim(self):
         return len(self._shape)
@@ -89,6 +88,8 @@ class Tensor:
         return self._storage
 
     def is_contiguous(self, memory_format=None):
+        if 0 in self._shape:
+            return True
         expected = 1
         for n, s in zip(reversed(self._shape), reversed(self._stride)):
             if n != 1:
@@ -238,7 +239,10 @@ class Tensor:
     def __iter__(self):
         if not self._shape:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._shape[0]))
+        if hasattr(Tensor, "__getitem__"):           # the indexing ops (autograd-aware views)
+            return (self[i] for i in range(self._shape[0]))
+        shape, stride, s0 = self._shape[1:], self._stride[1:], self._stride[0]
+        return (_view_of(self, shape, stride, self._offset + i * s0) for i in range(self._shape[0]))
 
     def __bool__(self):
         n = self.numel()
@@ -269,8 +273,9 @@ class Tensor:
 
     def __reduce_ex__(self, proto):
         # Pickling is used by DataLoader workers (multiprocessing), not for files (ember.save is safe).
-        return (_rebuild, (self.detach().cpu().numpy().copy() if self.dtype is not _dt.bfloat16 else
-                           self.float().cpu().numpy(), self.dtype.name, str(self.device), self._requires_grad))
+        src = self.detach().cpu()
+        arr = (src.float() if self.dtype is _dt.bfloat16 else src).numpy().copy()
+        return (_rebuild, (arr, self.dtype.name, str(self.device), self._requires_grad))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
@@ -279,8 +284,8 @@ class Tensor:
         new._requires_grad = self._requires_grad
         if self._grad is not None:
             new._grad = self._grad.clone()
-        new.__dict__.update({k: v for k, v in self.__dict__.items()})
         memo[id(self)] = new
+        new.__dict__.update(_copy.deepcopy(self.__dict__, memo))    # attributes too, as PyTorch
         return new
 
     # -- devices and dtypes ---------------------------------------------------------------------
@@ -370,6 +375,8 @@ def _wrap_dim(dim, ndim, scalar_ok=True):
             dim = int(dim.item())
         else:
             raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    if ndim == 0 and not scalar_ok:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     n = ndim if ndim > 0 else 1
     if dim < -n or dim >= n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..device import as_device, device as _device_cls, CPU
-from ..tensor import Tensor, _empty, _make, _contiguous_strides, _numel
+from ..tensor import Tensor, _empty, _make, _contiguous_strides, _view_of
 from ._helpers import method, finish_out
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
@@ -50,12 +50,50 @@ def _to_device(t, dev):
 
 
 # ------------------------------------------------------------------------------------------------
+def _ragged_error(data):
+    """PyTorch's message for a nested sequence whose lengths disagree (or None if they agree)."""
+    sizes = []
+    x = data
+    while isinstance(x, (list, tuple)):
+        sizes.append(len(x))
+        if not x:
+            break
+        x = x[0]
+
+    def walk(x, dim):
+        if dim == len(sizes):
+            return None if not isinstance(x, (list, tuple)) else \
+                TypeError(f"expected a number at dim {dim} but got a sequence of length {len(x)}")
+        if not isinstance(x, (list, tuple)):
+            return TypeError(f"expected sequence of length {sizes[dim]} at dim {dim} (got "
+                             f"{type(x).__name__})")
+        if len(x) != sizes[dim]:
+            return ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(x)})")
+        for v in x:
+            err = walk(v, dim + 1)
+            if err is not None:
+                return err
+        return None
+    return walk(data, 0)
+
+
+def _check_object_array(arr, data):
+    for v in arr.reshape(-1):
+        if isinstance(v, numbers.Integral) and not isinstance(v, bool) and not \
+                -2 ** 63 <= v < 2 ** 63:
+            raise RuntimeError("Overflow when unpacking long")
+    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+
+
 def _infer_numpy(data):
-    """Nested Python data -> a NumPy array with PyTorch's dtype inference."""
+    """Nested Python data -> a NumPy array with PyTorch's dtype inference (the caller applies the
+    default float dtype to Python floats)."""
     if isinstance(data, Tensor):
         return data.detach().cpu()._host()
-    if isinstance(data, np.ndarray):
-        return data
+    if isinstance(data, (np.ndarray, np.generic)):
+        return np.asarray(data)             # NumPy data keeps its own dtype
+    if isinstance(data, _builtin_range):
+        data = list(data)
     if isinstance(data, (list, tuple)):
         # tensors inside lists (e.g. [t1, t2] of 0-d tensors)
         def conv(x):
@@ -65,19 +103,23 @@ def _infer_numpy(data):
                 return [conv(v) for v in x]
             return x
         data = conv(data)
+        err = _ragged_error(data)
+        if err is not None:
+            raise err
+    elif isinstance(data, str) or not isinstance(data, numbers.Number):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     try:
         arr = np.array(data)
-    except ValueError as e:
-        raise ValueError(f"expected sequence of equal-length lists: {e}") from None
+    except OverflowError:
+        raise RuntimeError("Overflow when unpacking long") from None
     if arr.dtype == object:
-        raise TypeError(f"Could not infer dtype of {type(data).__name__} (ragged nested sequence or "
-                        f"unsupported element type)")
+        _check_object_array(arr, data)
     if arr.dtype.kind in "US":
         raise TypeError("new(): invalid data type 'str'")
-    if arr.dtype.kind == "f" and arr.dtype == np.float64 and not isinstance(data, np.ndarray):
-        arr = arr.astype(_dt.get_default_dtype().np if _dt.get_default_dtype() is not _dt.bfloat16 else np.float32)
-    elif arr.dtype.kind == "c":
+    if arr.dtype.kind == "c":
         raise TypeError("complex tensors are not supported")
+    if arr.dtype == np.uint64:              # Python ints beyond int64
+        raise RuntimeError("Overflow when unpacking long")
     return arr
 
 
@@ -87,7 +129,7 @@ def _from_numpy_copy(arr, dtype, dev):
         arr = arr.astype(np.int64)
     src_dt = _dt.from_numpy_dtype(arr.dtype)
     dtype = dtype or src_dt
-    arr = np.ascontiguousarray(arr)
+    arr = np.asarray(arr, order="C")      # (np.ascontiguousarray would make 0-d arrays 1-d)
     st, off = CPU.backend.wrap_numpy(arr)
     src = _make(st, tuple(arr.shape), tuple(s // arr.itemsize for s in arr.strides) if arr.size else
                 _contiguous_strides(arr.shape), off, src_dt, CPU)
@@ -97,15 +139,23 @@ def _from_numpy_copy(arr, dtype, dev):
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    """A new tensor holding a copy of `data` (nested lists, numbers, NumPy arrays or tensors)."""
+    """A new tensor holding a copy of `data` (nested lists, numbers, NumPy arrays or tensors).
+
+    Python floats give the default float dtype, ints int64, bools bool; NumPy data keeps its dtype.
+    """
     dev = as_device(device)
     if isinstance(data, Tensor):
+        import warnings
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()"
+                      ".requires_grad_(True), rather than ember.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
         t = data.detach().to(dev, dtype or data.dtype, copy=True)
         return _finish(t, requires_grad)
     arr = _infer_numpy(data)
     dt = _dt.to_dtype(dtype) if dtype is not None else None
-    if arr.dtype == np.float64 and dt is None and isinstance(data, np.ndarray):
-        dt = _dt.float64
+    if dt is None and arr.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
+        dt = _dt.get_default_dtype()
     return _finish(_from_numpy_copy(arr, dt, dev), requires_grad)
 
 
@@ -146,7 +196,10 @@ def as_tensor(data, dtype=None, device=None):
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
-    if copy:
+    """as_tensor, or always a copy with copy=True."""
+    if copy and isinstance(obj, Tensor):
+        t = obj.to(device=device, dtype=dtype, copy=True)
+    elif copy:
         t = tensor(obj, dtype=dtype, device=device)
     else:
         t = as_tensor(obj, dtype=dtype, device=device)
@@ -154,43 +207,83 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
 
 
 def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-d tensor sharing the memory of a Python buffer."""
     arr = np.frombuffer(buffer, dtype=_dt.to_dtype(dtype).np, count=count, offset=offset)
     return _finish(from_numpy(arr), requires_grad)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    """A 0-d tensor holding `s` (the default float dtype unless `dtype` is given)."""
     return full((), s, dtype=dtype or _dt.get_default_dtype(), device=device, requires_grad=requires_grad)
 
 
 # ------------------------------------------------------------------------------------------------
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_format=None,
           pin_memory=False):
+    """An uninitialised tensor of the given shape."""
     shape = _shape_arg(size, "empty")
     t = _empty(shape, _dtype_or_default(dtype), as_device(device))
     return _finish(finish_out(t, out) if out is not None else t, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    """A tensor of 0s."""
     shape = _shape_arg(size, "zeros")
     t = _empty(shape, _dtype_or_default(dtype), as_device(device), zero=True)
     return _finish(finish_out(t, out) if out is not None else t, requires_grad)
 
 
+# c10's names for the types in "value cannot be converted to type ... without overflow"
+_C_TYPE_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+                 "int64": "int64_t", "float16": "at::Half", "bfloat16": "at::BFloat16",
+                 "float32": "float", "float64": "double"}
+
+
+def _check_fill(value, dtype):
+    """Raise as PyTorch's checked Scalar conversion when `value` does not fit `dtype`."""
+    if dtype is _dt.bool or isinstance(value, (bool, np.bool_)):
+        return value
+    if isinstance(value, np.generic):
+        value = value.item()
+    if dtype.is_floating_point:
+        if isinstance(value, float) and not math.isfinite(value):
+            return value
+        fi = _dt.finfo(dtype)
+        bad = not fi.min <= value <= fi.max
+    else:
+        ii = _dt.iinfo(dtype)
+        if isinstance(value, float) and value != value:
+            bad = True
+        elif dtype is _dt.uint8 and isinstance(value, numbers.Integral):
+            bad = not -ii.max <= value <= ii.max    # negatives wrap (two's complement), as in c10
+        else:
+            bad = not ii.min <= value <= ii.max
+    if bad:
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPE_NAMES[dtype.name]} without "
+                           f"overflow")
+    return value
+
+
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None):
+    """A tensor filled with `fill_value` (bool -> bool, int -> int64, float -> default dtype)."""
     shape = _shape_arg((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "full")
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
     if dtype is None:
-        if isinstance(fill_value, bool):
+        if isinstance(fill_value, (bool, np.bool_)):
             dtype = _dt.bool
         elif isinstance(fill_value, numbers.Integral):
             dtype = _dt.int64
         else:
             dtype = _dt.get_default_dtype()
-    t = _empty(shape, _dt.to_dtype(dtype), as_device(device))
-    t.device.backend.fill(t, fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
+    dtype = _dt.to_dtype(dtype)
+    t = _empty(shape, dtype, as_device(device))
+    t.device.backend.fill(t, _check_fill(fill_value, dtype))
     return _finish(finish_out(t, out) if out is not None else t, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+    """A tensor of 1s."""
     return full(_shape_arg(size, "ones"), 1, dtype=_dtype_or_default(dtype), device=device,
                 requires_grad=requires_grad, out=out)
 
@@ -201,21 +294,25 @@ def _like(input, dtype, device):
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """An uninitialised tensor shaped like `input`."""
     shape, dt, dev = _like(input, dtype, device)
     return _finish(_empty(shape, dt, dev), requires_grad)
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """0s shaped like `input`."""
     shape, dt, dev = _like(input, dtype, device)
     return _finish(_empty(shape, dt, dev, zero=True), requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """1s shaped like `input`."""
     shape, dt, dev = _like(input, dtype, device)
     return full(shape, 1, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """`fill_value` shaped like `input` (in input's dtype unless `dtype` is given)."""
     shape, dt, dev = _like(input, dtype, device)
     return full(shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
 
@@ -225,7 +322,7 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False)
     shape = _shape_arg((tuple(size),), "empty_strided")
     stride = tuple(int(s) for s in stride)
     if len(stride) != len(shape):
-        raise RuntimeError(f"mismatch in length of strides and shape")
+        raise RuntimeError("mismatch in length of strides and shape")
     if any(s < 0 for s in stride):
         raise RuntimeError("as_strided: Negative strides are not supported at the moment, got strides: "
                            f"{list(stride)}")
@@ -240,76 +337,103 @@ def _scalar_value(x):
     return x.item() if isinstance(x, Tensor) else x
 
 
+def _ramp(shape, dtype, device, start, step, end=None, split=-1):
+    t = _empty(shape, dtype, device)
+    device.backend.ramp(t, start, step, end, split)
+    return t
+
+
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
-    """Values from `start` to `end` (exclusive) by `step`; ints give int64, any float the default."""
+    """start, start + step, ... up to `end` exclusive; ints give int64, any float the default."""
+    if end is None:
+        start, end = 0, start
+    start, end, step = _scalar_value(start), _scalar_value(end), _scalar_value(step)
+    if dtype is None:
+        is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        dtype = _dt.int64 if is_int else _dt.get_default_dtype()
+    dtype = _dt.to_dtype(dtype)
+    if not dtype.is_floating_point:
+        # PyTorch accumulates integer dtypes in int64: the arguments are truncated first
+        xstart, xend, xstep = (int(v) if math.isfinite(v) else v for v in (start, end, step))
+    else:
+        xstart, xend, xstep = start, end, step
+    if xstep == 0:
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(xstart) and math.isfinite(xend)):
+        raise RuntimeError(f"unsupported range: {xstart} -> {xend}")
+    if not ((xstep > 0 and xend >= xstart) or (xstep < 0 and xend <= xstart)):
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is _dt.int64:     # exact for int64, beyond double's precision: ceil by integers
+        sgn = 1 if xstep > 0 else -1
+        n = abs(xend - xstart + xstep - sgn) // abs(xstep)
+    else:
+        n = math.ceil((float(end) - float(start)) / float(step))
+    t = _ramp((max(n, 0),), dtype, as_device(device), xstart, xstep)
+    return _finish(finish_out(t, out) if out is not None else t, requires_grad)
+
+
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """Deprecated torch.range: start to `end` inclusive by `step`; the default float dtype."""
+    import warnings
+    warnings.warn("ember.range is deprecated and will be removed in a future release because its "
+                  "behavior is inconsistent with Python's range builtin. Instead, use ember.arange, "
+                  "which produces values in [start, end).", UserWarning, stacklevel=2)
     if end is None:
         start, end = 0, start
     start, end, step = _scalar_value(start), _scalar_value(end), _scalar_value(step)
     if step == 0:
         raise RuntimeError("step must be nonzero")
-    for v in (start, end, step):
-        if isinstance(v, float) and not math.isfinite(v):
-            raise RuntimeError(f"unsupported range: {start} -> {end}")
-    if (end - start) * step < 0 and end != start:
+    if not ((step > 0 and end >= start) or (step < 0 and end <= start)):
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    if dtype is None:
-        is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
-        dtype = _dt.int64 if is_int else _dt.get_default_dtype()
-    dtype = _dt.to_dtype(dtype)
-    n = max(0, math.ceil((end - start) / step))
-    # computed in float64/int64 as start + i * step, then cast (PyTorch's formula)
-    if dtype.is_floating_point or any(isinstance(v, float) for v in (start, end, step)):
-        vals = start + np.arange(n, dtype=np.float64) * step
-    else:
-        vals = start + np.arange(n, dtype=np.int64) * step
-    t = _from_numpy_copy(vals, dtype, as_device(device))
-    return _finish(finish_out(t, out) if out is not None else t, requires_grad)
-
-
-def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
-    """Deprecated torch.range: inclusive of `end`; default float dtype."""
-    if end is None:
-        start, end = 0, start
     n = int(math.floor((end - start) / step)) + 1
-    vals = start + np.arange(max(n, 0), dtype=np.float64) * step
-    return _finish(_from_numpy_copy(vals, _dtype_or_default(dtype), as_device(device)), requires_grad)
+    t = _ramp((n,), _dtype_or_default(dtype), as_device(device), start, step)
+    return _finish(t, requires_grad)
+
+
+def _linspace_ends(start, end, steps, dtype):
+    if not isinstance(steps, numbers.Integral) or isinstance(steps, bool):
+        raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    start, end = _scalar_value(start), _scalar_value(end)
+    if not dtype.is_floating_point:      # PyTorch converts the ends to the integer type first
+        start, end = int(start), int(end)
+    return float(start), float(end)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None):
     """`steps` evenly spaced values from start to end inclusive (PyTorch's symmetric formula)."""
-    start, end = _scalar_value(start), _scalar_value(end)
-    if not isinstance(steps, numbers.Integral) or steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
     dtype = _dtype_or_default(dtype)
+    start, end = _linspace_ends(start, end, steps, dtype)
     if steps == 1:
-        vals = np.array([start], dtype=np.float64)
-    else:
-        step = (end - start) / (steps - 1) if steps > 1 else 0.0
-        i = np.arange(steps, dtype=np.float64)
-        half = steps // 2
-        vals = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
-    if not dtype.is_floating_point:
-        vals = np.trunc(vals)
-    t = _from_numpy_copy(vals, dtype, as_device(device))
+        end = start                 # a single step is `start`, as in PyTorch
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    t = _ramp((steps,), dtype, as_device(device), start, step, end, steps // 2)
     return _finish(finish_out(t, out) if out is not None else t, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, out=None):
-    lin = linspace(start, end, steps, dtype=_dt.float64)
-    vals = np.power(float(base), lin._host())
-    t = _from_numpy_copy(vals, _dtype_or_default(dtype), as_device(device))
+    """base ** linspace(start, end, steps), computed in float64."""
+    dtype = _dtype_or_default(dtype)
+    start, end = _linspace_ends(start, end, steps, dtype)
+    from .elementwise import pow as _pow
+    t = _pow(float(base), linspace(start, end, steps, dtype=_dt.float64, device=device))
+    t = t.to(dtype)
     return _finish(finish_out(t, out) if out is not None else t, requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
+    """The n x m identity matrix (ones on the main diagonal)."""
     if m is None:
         m = n
-    if n < 0 or m < 0:
-        raise RuntimeError(f"n must be greater or equal to 0, got {n if n < 0 else m}")
-    t = zeros(n, m, dtype=dtype, device="cpu")
+    for v, name in ((n, "n"), (m, "m")):
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+            raise TypeError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
+        if v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
+    t = zeros(n, m, dtype=dtype, device=device)
     if n and m:
-        t._host()[np.arange(min(n, m)), np.arange(min(n, m))] = 1
-    t = _to_device(t, as_device(device))
+        _view_of(t, (min(n, m),), (m + 1,), 0).fill_(1)
     return _finish(finish_out(t, out) if out is not None else t, requires_grad)
 
 
@@ -364,6 +488,7 @@ def _autograd_hook(name, src, out):
 
 @method()
 def clone(self, *, memory_format=None):
+    """A contiguous copy with its own storage."""
     out = _empty(self._shape, self.dtype, self.device)
     self.device.backend.copy(out, self)
     return _autograd_hook("clone", self, out)
@@ -371,6 +496,7 @@ def clone(self, *, memory_format=None):
 
 @method()
 def contiguous(self, memory_format=None):
+    """self when already contiguous, else a contiguous copy."""
     if self.is_contiguous():
         return self
     return clone(self)
@@ -381,8 +507,8 @@ def copy_(self, src, non_blocking=False):
     """Copy `src` into self, broadcasting and converting dtype and device."""
     from ._helpers import broadcast_shapes, check_inplace
     if not isinstance(src, Tensor):
-        from ._helpers import scalar_tensor as _st
-        src = tensor(src, dtype=self.dtype, device=self.device)
+        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
+                        f"{type(src).__name__}")
     shape = broadcast_shapes(self._shape, src._shape)
     if shape != self._shape:
         raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the broadcast "
@@ -398,6 +524,7 @@ def copy_(self, src, non_blocking=False):
 
 @method()
 def fill_(self, value):
+    """Set every element to `value` (a number or a 0-d tensor), range-checked for self's dtype."""
     if isinstance(value, Tensor):
         if value.dim() != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
@@ -406,37 +533,45 @@ def fill_(self, value):
     if self._requires_grad and self.grad_fn is None:
         from ._helpers import check_inplace
         check_inplace(self, self.dtype, self._shape)
-    self.device.backend.fill(self, value)
+    if not isinstance(value, (numbers.Number, np.generic)):
+        raise TypeError(f"fill_(): argument 'value' must be Number, not {type(value).__name__}")
+    self.device.backend.fill(self, _check_fill(value, self.dtype))
     self._storage.version += 1
     return self
 
 
 @method()
 def zero_(self):
+    """Set every element to 0."""
     return fill_(self, 0)
 
 
 @method()
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """tensor(data) with self's dtype and device by default."""
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 @method()
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    """empty(size) with self's dtype and device by default."""
     return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 @method()
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    """zeros(size) with self's dtype and device by default."""
     return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 @method()
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    """ones(size) with self's dtype and device by default."""
     return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 @method()
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """full(size, fill_value) with self's dtype and device by default."""
     return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
                 requires_grad=requires_grad)

@@ -1,18 +1,20 @@
 """Elementwise ops: each defined once as a row of a table, plus the few that need their own rules.
 
 The ops layer decides the result dtype (PyTorch's promotion), the broadcast shape and the device,
-allocates the output and calls ``backend.map(family, op, out, inputs, *params)``.
+allocates the output and calls ``backend.map(family, op, out, inputs, *params)``. This file holds
+the shared machinery, the unary ops and activations, the arithmetic/bitwise binary ops and the
+Python operators; comparisons, predicates, where, lerp, addcmul/addcdiv and clamp are in
+_elementwise_compare.py and re-exported from here.
 """
-import math
 import numbers
 
 import numpy as np
 
 from .. import dtypes as _dt
 from ..tensor import Tensor, _empty
-from ..backends.cpu._map import UNARY, BINARY, COMPARE, PREDICATE, TERNARY, FAMILY
-from ._helpers import (method, broadcast_shapes, as_tensor_operand, same_device, finish_out,
-                       check_inplace, is_scalar, scalar_tensor, _dtype_name)
+from ..backends.cpu._map import UNARY, BINARY, FAMILY
+from ._helpers import (broadcast_shapes, as_tensor_operand, same_device, finish_out,
+                       check_inplace, is_scalar, _dtype_name)
 
 F_UNARY, F_BINARY, F_COMPARE = FAMILY["unary"], FAMILY["binary"], FAMILY["compare"]
 F_PREDICATE, F_TERNARY, F_WHERE = FAMILY["predicate"], FAMILY["ternary"], FAMILY["where"]
@@ -20,8 +22,8 @@ F_PREDICATE, F_TERNARY, F_WHERE = FAMILY["predicate"], FAMILY["ternary"], FAMILY
 __all__ = []
 
 
-def _export(fn, *method_names, inplace=None):
-    """Put `fn` in ember's namespace and on Tensor (and its in-place twin as `name_`)."""
+def _export(fn, *method_names):
+    """Put `fn` in ember's namespace and on Tensor (under `method_names`, default its name)."""
     __all__.append(fn.__name__)
     for n in method_names or (fn.__name__,):
         setattr(Tensor, n, fn)
@@ -32,11 +34,21 @@ def _float_dtype(d):
     return d if d.is_floating_point else _dt.get_default_dtype()
 
 
+def _broadcast(*operands):
+    """The broadcast shape of tensors/scalars, folded pairwise so that a mismatch reads as in
+    PyTorch's TensorIterator ("The size of tensor a (3) must match the size of tensor b (4) ...")."""
+    shape = ()
+    for x in operands:
+        if isinstance(x, Tensor):
+            shape = broadcast_shapes(shape, x._shape)
+    return shape
+
+
 # ------------------------------------------------------------------------------------------------
 # Unary
 def _unary_impl(code, x, out, p0=0.0, p1=0.0, p2=0.0, float_only=True, dtype=None):
     if not isinstance(x, Tensor):
-        raise TypeError(f"expected Tensor as element 0 in argument 0, but got {type(x).__name__}")
+        raise TypeError(f"argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
     dt = dtype or (_float_dtype(x.dtype) if float_only else x.dtype)
     if x.dtype is not dt:
         x = x.to(dt)
@@ -137,15 +149,16 @@ del _name, _summary, _f, _f_, _alias, _target
 
 
 def positive(input):
+    """+x: input itself (bool tensors are rejected, as in PyTorch)."""
     if input.dtype is _dt.bool:
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
 _export(positive)
-sgn = sign
-__all__.append("sgn")
-Tensor.sgn = sign
+sgn, sgn_ = sign, sign_            # torch.sgn is sign for real dtypes
+__all__ += ["sgn", "sgn_"]
+Tensor.sgn, Tensor.sgn_ = sign, sign_
 
 
 def logit(input, eps=None, *, out=None):
@@ -248,6 +261,20 @@ for _f in (bitwise_not, bitwise_not_, logical_not, logical_not_):
     _export(_f)
 
 
+def _kernel_scalar(value, dtype):
+    """A scalar parameter converted to `dtype` the way PyTorch's kernels take it (range-checked,
+    "value cannot be converted to type ... without overflow"), passed on as a double that the
+    kernel's cast reproduces exactly (a C cast of an out-of-range double is undefined)."""
+    from .creation import _check_fill
+    value = _check_fill(value.item() if isinstance(value, np.generic) else value, dtype)
+    if dtype.is_floating_point or dtype is _dt.bool:
+        return float(value)
+    v = int(value) & ((1 << 8 * dtype.itemsize) - 1)           # uint8 takes -255..-1 wrapped
+    if dtype.is_signed and v >= 1 << (8 * dtype.itemsize - 1):
+        v -= 1 << 8 * dtype.itemsize
+    return float(v)
+
+
 # activations with parameters (also used by ember.nn.functional)
 def _activation(name, code, input, p0=0.0, p1=0.0, p2=0.0):
     # PyTorch has only floating kernels for these: integer inputs are an error, not promoted
@@ -317,8 +344,8 @@ def threshold(input, threshold, value):
     """x if x > threshold else value (in the input's dtype)."""
     if input.dtype is _dt.bool:
         raise RuntimeError("\"threshold_cpu\" not implemented for 'Bool'")
-    return _unary_impl(UNARY["threshold"], input, None, float(threshold), float(value),
-                       float_only=False)
+    return _unary_impl(UNARY["threshold"], input, None, _kernel_scalar(threshold, input.dtype),
+                       _kernel_scalar(value, input.dtype), float_only=False)
 
 
 for _f in (gelu, silu, mish, softplus, leaky_relu, elu, selu, celu, hardsigmoid, hardswish,
@@ -347,8 +374,7 @@ def _binary_inplace(code, self, other, compute=None):
     dt = compute or _dt.result_type_of(self, other)
     shape = broadcast_shapes(self._shape, other._shape if isinstance(other, Tensor) else ())
     check_inplace(self, dt, shape)
-    if isinstance(other, Tensor) and other._storage is self._storage and (
-            other._offset, other._stride, other._shape) != (self._offset, self._stride, self._shape):
+    if isinstance(other, Tensor) and _partial_overlap(self, other):
         other = other.clone()       # a differently laid-out alias would be read after being written
     if dt is self.dtype:
         tb = as_tensor_operand(other, dt, self.device)
@@ -357,6 +383,24 @@ def _binary_inplace(code, self, other, compute=None):
         self.device.backend.copy(self, _binary_impl(code, self, other, None, compute=compute))
     self._storage.version += 1
     return self
+
+
+def _extent(t):
+    """[first, last) byte addresses a CPU tensor can touch (strides are non-negative)."""
+    lo = t.data_ptr()
+    return lo, lo + (1 + sum((n - 1) * s for n, s in zip(t._shape, t._stride))) * t.dtype.itemsize
+
+
+def _partial_overlap(a, b):
+    """b shares memory with a without being element-for-element the same view."""
+    if b._storage is not a._storage and not (a.device.type == "cpu" and b.device.type == "cpu"):
+        return False
+    if (b.data_ptr(), b._stride, b._shape, b.dtype) == (a.data_ptr(), a._stride, a._shape, a.dtype):
+        return False
+    if 0 in a._shape or 0 in b._shape:
+        return False
+    (alo, ahi), (blo, bhi) = _extent(a), _extent(b)
+    return alo < bhi and blo < ahi
 
 
 def _check_operand(x, name="other"):
@@ -521,40 +565,49 @@ fmod, fmod_ = _modulo("fmod", "input - trunc(input / other) * other: the sign of
                               "like C's fmod")
 
 
+def _int_exponent(exponent):
+    """An integer scalar exponent, checked as PyTorch checks it."""
+    if exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if exponent >= 2 ** 63:
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
+    return float(exponent)
+
+
 def pow(input, exponent, *, out=None):
     """input ** exponent; a Python-number exponent takes a fast unary path."""
     if not isinstance(input, Tensor):           # number ** tensor
-        base = input
-        dt = _dt.result_type_of(base, exponent)
+        _check_operand(input, "pow")
+        dt = _dt.result_type_of(input, exponent)
         if dt.is_floating_point:
-            return _unary_impl(UNARY["rpow_scalar"], exponent.to(dt), out, float(base), dtype=dt)
-        return _binary_impl(BINARY["pow"], scalar_tensor(base, dt, exponent.device), exponent, out)
+            return _unary_impl(UNARY["rpow_scalar"], exponent.to(dt), out, float(input), dtype=dt)
+        return _binary_impl(BINARY["pow"], input, exponent, out, compute=dt)
     if is_scalar(exponent):
         dt = _dt.result_type_of(input, exponent)
-        if not dt.is_floating_point:
-            if exponent < 0:
-                raise RuntimeError("Integers to negative integer powers are not allowed.")
-            if dt is _dt.bool:
-                dt = _dt.int64 if not isinstance(exponent, bool) else _dt.bool
-                if dt is _dt.bool:
-                    return _binary_impl(BINARY["pow"], input.to(_dt.uint8), exponent, out).to(_dt.bool)
+        if dt is _dt.bool:                      # bool ** bool: x ** True = x, x ** False = True
+            from .creation import ones_like
+            return finish_out(input.clone() if exponent else ones_like(input), out)
+        e = float(exponent) if dt.is_floating_point else _int_exponent(exponent)
         if exponent == 1 and out is None:
             return input.to(dt, copy=True)
-        return _unary_impl(UNARY["pow_scalar"], input, out, float(exponent), float_only=False, dtype=dt)
+        return _unary_impl(UNARY["pow_scalar"], input, out, e, float_only=False, dtype=dt)
     _check_operand(exponent, "pow")
     return _binary_impl(BINARY["pow"], input, exponent, out)
 
 
 def pow_(self, exponent):
+    """In-place pow."""
     if is_scalar(exponent):
         dt = _dt.result_type_of(self, exponent)
         check_inplace(self, dt, self._shape)
-        if not dt.is_floating_point and exponent < 0:
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-        if dt is self.dtype:
-            self.device.backend.map(F_UNARY, UNARY["pow_scalar"], self, [self], float(exponent))
+        if dt is self.dtype and dt is not _dt.bool:
+            e = float(exponent) if dt.is_floating_point else _int_exponent(exponent)
+            self.device.backend.map(F_UNARY, UNARY["pow_scalar"], self, [self], e)
             self._storage.version += 1
             return self
+        if dt is _dt.bool:
+            return self if exponent else self.fill_(True)
+    _check_operand(exponent, "pow_")
     return _binary_inplace(BINARY["pow"], self, exponent)
 
 
@@ -699,234 +752,13 @@ for _n, _f in (("subtract", sub), ("subtract_", sub_), ("multiply", mul), ("mult
 
 
 # ------------------------------------------------------------------------------------------------
-# Comparisons and predicates (bool results)
-def _make_compare(name, summary):
-    code = COMPARE[name]
+# Comparisons, predicates, where, lerp, addcmul/addcdiv and clamp live in _elementwise_compare.py
+# (this file would pass 800 lines); they are re-exported from here.
+from . import _elementwise_compare as _compare_mod          # noqa: E402  (needs the helpers above)
 
-    def op(input, other, *, out=None):
-        _check_operand(other, name)
-        dt = _dt.result_type_of(input, other)
-        return _binary_impl(code, input, other, out, family=F_COMPARE, dtype=_dt.bool, compute=dt)
-
-    def op_(self, other):
-        self.copy_(op(self, other))
-        return self
-    op.__name__, op_.__name__ = name, name + "_"
-    op.__doc__ = f"input {summary} other, compared in the promoted dtype; a bool tensor."
-    op_.__doc__ = f"In-place {name}, written in self's dtype (1 / 0)."
-    return op, op_
-
-
-eq, eq_ = _make_compare("eq", "==")
-ne, ne_ = _make_compare("ne", "!=")
-lt, lt_ = _make_compare("lt", "<")
-le, le_ = _make_compare("le", "<=")
-gt, gt_ = _make_compare("gt", ">")
-ge, ge_ = _make_compare("ge", ">=")
-for _f in (eq, eq_, ne, ne_, lt, lt_, le, le_, gt, gt_, ge, ge_):
-    _export(_f)
-for _n, _t in (("greater", gt), ("greater_equal", ge), ("less", lt), ("less_equal", le),
-               ("not_equal", ne), ("greater_", gt_), ("greater_equal_", ge_), ("less_", lt_),
-               ("less_equal_", le_), ("not_equal_", ne_)):
-    globals()[_n] = _t
-    setattr(Tensor, _n, _t)
-    __all__.append(_n)
-
-
-def _make_predicate(name, int_value, summary):
-    code = PREDICATE[name]
-
-    def op(input):
-        if not input.dtype.is_floating_point:
-            from .creation import full
-            return full(input._shape, int_value, dtype=_dt.bool, device=input.device)
-        res = _empty(input._shape, _dt.bool, input.device)
-        input.device.backend.map(F_PREDICATE, code, res, [input])
-        return res
-    op.__name__ = name
-    op.__doc__ = f"{summary}, as a bool tensor (torch.{name})."
-    return op
-
-
-isnan = _make_predicate("isnan", False, "x != x")
-isinf = _make_predicate("isinf", False, "x is +inf or -inf")
-isfinite = _make_predicate("isfinite", True, "x is neither inf nor NaN")
-isposinf = _make_predicate("isposinf", False, "x == +inf")
-isneginf = _make_predicate("isneginf", False, "x == -inf")
-_signbit = _make_predicate("signbit", False, "")
-
-
-def signbit(input):
-    """The sign bit of x is set (true for -0.0), as a bool tensor."""
-    if not input.dtype.is_floating_point:
-        return lt(input, 0)
-    return _signbit(input)
-
-
-def isreal(input):
-    """All true: Ember has no complex dtypes."""
-    from .creation import ones_like
-    return ones_like(input, dtype=_dt.bool)
-
-
-for _f in (isnan, isinf, isfinite, isposinf, isneginf, signbit, isreal):
-    _export(_f)
-
-
-# ------------------------------------------------------------------------------------------------
-# Ternary
-def where(condition, input=None, other=None, *, out=None):
-    """input where condition else other, broadcast together (one argument: nonzero(as_tuple))."""
-    if input is None and other is None:
-        from .indexing import nonzero
-        return nonzero(condition, as_tuple=True)
-    if not isinstance(condition, Tensor) or condition.dtype is not _dt.bool:
-        got = _dtype_name(condition.dtype) if isinstance(condition, Tensor) else type(condition).__name__
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with "
-                           f"dtype {got}")
-    for x in (input, other):
-        _check_operand(x, "where")
-    dev = same_device(condition, input, other)
-    dt = _dt.result_type_of(input, other)
-    shape = broadcast_shapes(condition._shape, input._shape if isinstance(input, Tensor) else (),
-                             other._shape if isinstance(other, Tensor) else ())
-    ta = as_tensor_operand(input, dt, dev)
-    tb = as_tensor_operand(other, dt, dev)
-    res = _empty(shape, dt, dev)
-    dev.backend.map(F_WHERE, 0, res, [as_tensor_operand(condition, _dt.bool, dev), ta, tb])
-    return finish_out(res, out)
-
-
-def _ternary_float(code, a, b, c, value, out):
-    dev = same_device(a, b, c)
-    dt = _float_dtype(_dt.result_type_of(a, b, c))
-    shape = broadcast_shapes(*[x._shape if isinstance(x, Tensor) else () for x in (a, b, c)])
-    ops = [as_tensor_operand(x, dt, dev) for x in (a, b, c)]
-    res = _empty(shape, dt, dev)
-    dev.backend.map(F_TERNARY, code, res, ops, float(value))
-    return finish_out(res, out)
-
-
-# c10's TypeMeta names, which PyTorch's lerp messages print
-_META_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
-               "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
-               "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-               "bool": "bool"}
-
-
-def lerp(input, end, weight, *, out=None):
-    """input + weight * (end - input); input and end (and a dimensioned weight) share a dtype."""
-    for x, name in ((end, "end"), (weight, "weight")):
-        if isinstance(x, Tensor) and x.dtype is not input.dtype and (name == "end" or x._shape):
-            raise RuntimeError(f"expected dtype {_META_NAMES[input.dtype.name]} for `{name}` but "
-                               f"got dtype {_META_NAMES[x.dtype.name]}")
-    if not input.dtype.is_floating_point:
-        kind = "tensor" if isinstance(weight, Tensor) else "scalar"
-        raise RuntimeError(f"\"lerp_kernel_{kind}\" not implemented for '{_dtype_name(input.dtype)}'")
-    if isinstance(weight, Tensor) and weight.dtype is not input.dtype:
-        weight = weight.to(input.dtype)            # a 0-d weight joins input's dtype
-    return _ternary_float(TERNARY["lerp"], input, end, weight, 0.0, out)
-
-
-def addcmul(input, tensor1, tensor2, *, value=1, out=None):
-    """input + value * tensor1 * tensor2."""
-    if not _dt.result_type_of(input, tensor1, tensor2).is_floating_point:
-        if isinstance(value, (float, np.floating)):
-            raise RuntimeError("For integral input tensors, argument value must not be a floating "
-                               "point number.")
-        return add(input, mul(mul(tensor1, tensor2), value), out=out)
-    return _ternary_float(TERNARY["addcmul"], input, tensor1, tensor2, value, out)
-
-
-def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
-    """input + value * tensor1 / tensor2."""
-    if not tensor1.dtype.is_floating_point and not tensor2.dtype.is_floating_point:
-        raise RuntimeError(
-            "Integer division with addcdiv is no longer supported, and in a future release addcdiv "
-            "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
-            "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
-            "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
-            "addcdiv behavior is just the latter implementation: (input + value * tensor1 / "
-            "tensor2), for all dtypes.")
-    return _ternary_float(TERNARY["addcdiv"], input, tensor1, tensor2, value, out)
-
-
-def _ternary_inplace(fn):
-    def op_(self, *args, **kwargs):
-        r = fn(self, *args, **kwargs)
-        check_inplace(self, r.dtype, r._shape)
-        self.device.backend.copy(self, r)
-        self._storage.version += 1
-        return self
-    op_.__name__ = fn.__name__ + "_"
-    op_.__doc__ = f"In-place {fn.__name__}."
-    return op_
-
-
-lerp_, addcmul_, addcdiv_ = _ternary_inplace(lerp), _ternary_inplace(addcmul), _ternary_inplace(addcdiv)
-
-
-def clamp(input, min=None, max=None, *, out=None):
-    """min(max(x, min), max); bounds may be numbers or tensors; NaN stays NaN; min > max gives max."""
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        r = input
-        if min is not None:
-            r = maximum(r, min)
-        if max is not None:
-            r = minimum(r, max)
-        return finish_out(r if r is not input else input.clone(), out)
-    for v in (min, max):
-        if v is not None:
-            _check_operand(v, "clamp")
-    dt = _dt.result_type_of(input, *(v for v in (min, max) if v is not None))
-    x = input.to(dt)
-    if min is not None and max is not None:
-        return _unary_impl(UNARY["clamp"], x, out, float(min), float(max), float_only=False)
-    if min is not None:
-        return _unary_impl(UNARY["clamp_min"], x, out, float(min), float_only=False)
-    return _unary_impl(UNARY["clamp_max"], x, out, 0.0, float(max), float_only=False)
-
-
-def clamp_(self, min=None, max=None):
-    """In-place clamp."""
-    r = clamp(self, min, max)
-    check_inplace(self, r.dtype, r._shape)
-    self.device.backend.copy(self, r)
-    self._storage.version += 1
-    return self
-
-
-def clamp_min(input, min):
-    """max(x, min)."""
-    return clamp(input, min=min)
-
-
-def clamp_max(input, max):
-    """min(x, max)."""
-    return clamp(input, max=max)
-
-
-def clamp_min_(self, min):
-    """In-place clamp_min."""
-    return clamp_(self, min=min)
-
-
-def clamp_max_(self, max):
-    """In-place clamp_max."""
-    return clamp_(self, max=max)
-
-
-clip, clip_ = clamp, clamp_
-
-for _f in (where, lerp, lerp_, addcmul, addcmul_, addcdiv, addcdiv_, clamp, clamp_, clamp_min,
-           clamp_max, clamp_min_, clamp_max_):
-    _export(_f)
-for _n, _f in (("clip", clamp), ("clip_", clamp_)):
-    setattr(Tensor, _n, _f)
-    globals()[_n] = _f
-    __all__.append(_n)
+for _n in _compare_mod.__all__:
+    globals()[_n] = getattr(_compare_mod, _n)
+__all__ += _compare_mod.__all__
 
 
 # ------------------------------------------------------------------------------------------------

@@ -112,12 +112,41 @@ class CpuBackend(ReduceKernels, IndexKernels, LinalgKernels, RandomKernels, Shap
 
     @staticmethod
     def fill(dst, value):
+        """dst[...] = value, converted like a C cast (integers wrap), as copy() converts.
+
+        Range checks (fill_'s "cannot be converted without overflow") belong to the ops layer;
+        wrapped operands of arithmetic ops wrap silently, as in PyTorch.
+        """
         d = np_view(dst)
         if dst.dtype.code == _D_BF16:
             d[...] = _f32_to_bf16(np.array([value], dtype=np.float32))[0]
+            return
+        kind = dst.dtype.np.kind
+        if isinstance(value, (int, np.integer)) and kind in "iu":
+            bits = 8 * dst.dtype.itemsize
+            value = int(value) & ((1 << bits) - 1)
+            if kind == "i" and value >= 1 << (bits - 1):
+                value -= 1 << bits
+            d[...] = value
+            return
+        with np.errstate(all="ignore"):
+            np.copyto(d, np.asarray(value), casting="unsafe")
+
+    @staticmethod
+    def ramp(out, start, step, end=None, split=-1):
+        """Fill the contiguous `out`: start + i * step for i < split, else end - (n-1-i) * step.
+
+        arange passes no `end` (integer arguments into an integer `out` stay exact in int64);
+        linspace passes `end` and split = n // 2. Half types are computed in float32.
+        """
+        if out.dtype.code in (_D_F16, _D_BF16):
+            from ember.tensor import _empty
+            from ember import dtypes
+            tmp = _empty(out._shape, dtypes.float32, out.device)
+            _map.ramp(tmp, start, step, end, split)
+            CpuBackend.copy(out, tmp)
         else:
-            with np.errstate(all="ignore"):
-                d[...] = value
+            _map.ramp(out, start, step, end, split)
 
     # -- threads -----------------------------------------------------------------------------
     get_num_threads = staticmethod(_map.get_num_threads)

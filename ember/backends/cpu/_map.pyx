@@ -6,41 +6,16 @@ Each row is cut into blocks; an operand whose row is contiguous is read in place
 (strided, broadcast) is first gathered into a small per-thread buffer, so every op needs only a
 contiguous inner loop, which gcc vectorizes (with libmvec for the transcendentals, see _ember_c.h).
 
-Op codes are the enum below; `UNARY`, `BINARY`, ... map op names to them for the ops layer.
+Op codes, dtype codes, fused types and the unary loops are declared in _map.pxd (included
+automatically); `UNARY`, `BINARY`, ... map op names to the codes for the ops layer.
 """
 from cython.parallel cimport prange
 from libc.math cimport (
-    fabs, fabsf, exp, expf, exp2, exp2f, expm1, expm1f, log, logf, log2, log2f, log10, log10f,
-    log1p, log1pf, sqrt, sqrtf, sin, sinf, cos, cosf, tan, tanf, asin, asinf, acos, acosf, atan,
-    atanf, sinh, sinhf, cosh, coshf, tanh, tanhf, asinh, asinhf, acosh, acoshf, atanh, atanhf,
-    erf, erff, erfc, erfcf, floor, floorf, ceil, ceilf, nearbyint, nearbyintf, trunc, truncf,
-    pow, powf, atan2, atan2f, hypot, hypotf, fmod, fmodf, copysign, copysignf, isnan, isinf,
-    isfinite, signbit, fmax, fmin, lgamma, lgammaf, INFINITY, NAN, M_PI
+    fabs, exp, exp2, log, log1p, floor, trunc, atan2, atan2f, hypot, hypotf, fmod, copysign,
+    signbit, fmax, fmin, INFINITY
 )
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
-from libc.string cimport memcpy
 from ember.backends.cpu._storage cimport Storage
-
-cdef extern from "_ember_c.h" nogil:
-    int ember_max_threads()
-    void ember_set_threads(int n)
-
-# ------------------------------------------------------------------------------------------------
-# Op codes (one vocabulary for every family; a family implements the subset that makes sense)
-cdef enum:
-    NEG, ABS, SIGN, RECIPROCAL, EXP, EXP2, EXPM1, LOG, LOG2, LOG10, LOG1P, SQRT, RSQRT, SQUARE,
-    SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, TANH, ASINH, ACOSH, ATANH, SIGMOID, LOGIT, ERF,
-    ERFC, ERFINV, RELU, GELU, GELU_TANH, SILU, SOFTPLUS, MISH, FLOOR, CEIL, ROUND, ROUND_DEC, TRUNC,
-    FRAC, CLAMP, CLAMP_MIN, CLAMP_MAX, POW_SCALAR, RPOW_SCALAR, LEAKY_RELU, ELU, NAN_TO_NUM,
-    BITWISE_NOT, LGAMMA, HARDSIGMOID, HARDSWISH, SOFTSIGN, SELU, CELU, THRESHOLD, SINC, LOGICAL_NOT,
-    # binary
-    ADD, SUB, MUL, DIV, FLOOR_DIVIDE, TRUNC_DIVIDE, REMAINDER, FMOD, POW, ATAN2, HYPOT, MAXIMUM,
-    MINIMUM, FMAX, FMIN, BITWISE_AND, BITWISE_OR, BITWISE_XOR, LSHIFT, RSHIFT, COPYSIGN, XLOGY,
-    LOGADDEXP, RSUB,
-    # compare / predicates (bool out)
-    EQ, NE, LT, LE, GT, GE, ISNAN, ISINF, ISFINITE, SIGNBIT, ISPOSINF, ISNEGINF,
-    # ternary
-    WHERE, LERP, ADDCMUL, ADDCDIV
 
 UNARY = dict(neg=NEG, abs=ABS, sign=SIGN, reciprocal=RECIPROCAL, exp=EXP, exp2=EXP2, expm1=EXPM1,
              log=LOG, log2=LOG2, log10=LOG10, log1p=LOG1P, sqrt=SQRT, rsqrt=RSQRT, square=SQUARE,
@@ -58,41 +33,13 @@ BINARY = dict(add=ADD, sub=SUB, mul=MUL, div=DIV, floor_divide=FLOOR_DIVIDE,
               hypot=HYPOT, maximum=MAXIMUM, minimum=MINIMUM, fmax=FMAX, fmin=FMIN,
               bitwise_and=BITWISE_AND, bitwise_or=BITWISE_OR, bitwise_xor=BITWISE_XOR,
               bitwise_left_shift=LSHIFT, bitwise_right_shift=RSHIFT, copysign=COPYSIGN, xlogy=XLOGY,
-              logaddexp=LOGADDEXP, rsub=RSUB)
+              logaddexp=LOGADDEXP, logaddexp2=LOGADDEXP2, rsub=RSUB)
 COMPARE = dict(eq=EQ, ne=NE, lt=LT, le=LE, gt=GT, ge=GE)
 PREDICATE = dict(isnan=ISNAN, isinf=ISINF, isfinite=ISFINITE, signbit=SIGNBIT, isposinf=ISPOSINF,
                  isneginf=ISNEGINF)
 TERNARY = dict(lerp=LERP, addcmul=ADDCMUL, addcdiv=ADDCDIV)
-
-# Families
-cdef enum:
-    F_UNARY, F_BINARY, F_COMPARE, F_PREDICATE, F_TERNARY, F_WHERE
 FAMILY = dict(unary=F_UNARY, binary=F_BINARY, compare=F_COMPARE, predicate=F_PREDICATE,
               ternary=F_TERNARY, where=F_WHERE)
-
-# dtype codes (ember/dtypes.py)
-cdef enum:
-    D_BOOL, D_U8, D_I8, D_I16, D_I32, D_I64, D_F16, D_BF16, D_F32, D_F64
-
-ctypedef fused num_t:
-    uint8_t
-    int8_t
-    int16_t
-    int32_t
-    int64_t
-    float
-    double
-
-ctypedef fused int_t:
-    uint8_t
-    int8_t
-    int16_t
-    int32_t
-    int64_t
-
-ctypedef fused flt_t:
-    float
-    double
 
 DEF BLOCK = 1024
 DEF MAXDIM = 64
@@ -113,350 +60,9 @@ def set_num_threads(int n):
     ember_set_threads(n)
 
 
-# ------------------------------------------------------------------------------------------------
-# Scalar math helpers (inlined into the loops)
-cdef inline double _erfinv(double y) noexcept nogil:
-    """Inverse error function: Giles' single-precision start, refined by two Newton steps."""
-    if isnan(y) or y < -1.0 or y > 1.0:
-        return NAN
-    if y == 1.0:
-        return INFINITY
-    if y == -1.0:
-        return -INFINITY
-    cdef double w = -log((1.0 - y) * (1.0 + y)), p, x
-    if w < 5.0:
-        w = w - 2.5
-        p = 2.81022636e-08
-        p = 3.43273939e-07 + p * w
-        p = -3.5233877e-06 + p * w
-        p = -4.39150654e-06 + p * w
-        p = 0.00021858087 + p * w
-        p = -0.00125372503 + p * w
-        p = -0.00417768164 + p * w
-        p = 0.246640727 + p * w
-        p = 1.50140941 + p * w
-    else:
-        w = sqrt(w) - 3.0
-        p = -0.000200214257
-        p = 0.000100950558 + p * w
-        p = 0.00134934322 + p * w
-        p = -0.00367342844 + p * w
-        p = 0.00573950773 + p * w
-        p = -0.0076224613 + p * w
-        p = 0.00943887047 + p * w
-        p = 1.00167406 + p * w
-        p = 2.83297682 + p * w
-    x = p * y
-    # Newton: f(x) = erf(x) - y, f'(x) = 2/sqrt(pi) exp(-x^2)
-    x = x - (erf(x) - y) / (1.1283791670955126 * exp(-x * x))
-    x = x - (erf(x) - y) / (1.1283791670955126 * exp(-x * x))
-    return x
-
-
-cdef inline num_t _ipow(num_t a, num_t b) noexcept nogil:
-    cdef num_t r = 1
-    if num_t is float or num_t is double:
-        return pow(a, b)
-    else:
-        if b < 0:
-            if a == 1:
-                return 1
-            if a == -1:
-                return 1 if (b % 2 == 0) else <num_t>-1
-            return 0
-        while b:
-            if b & 1:
-                r = r * a
-            b = b >> 1
-            a = a * a
-        return r
-
-
-# ------------------------------------------------------------------------------------------------
-# Contiguous loops. `o` is the output, `a`, `b`, `c` inputs; all of length n.
-cdef void _unary_f(int op, flt_t* o, const flt_t* a, Py_ssize_t n, double p0, double p1,
-                   double p2) noexcept nogil:
-    cdef Py_ssize_t i
-    cdef flt_t x, t, lo = <flt_t>p0, hi = <flt_t>p1
-    cdef double d
-    if op == NEG:
-        for i in range(n): o[i] = -a[i]
-    elif op == ABS:
-        for i in range(n): o[i] = fabs(a[i])
-    elif op == SIGN:
-        for i in range(n): o[i] = (a[i] > 0) - (a[i] < 0)
-    elif op == RECIPROCAL:
-        for i in range(n): o[i] = 1 / a[i]
-    elif op == SQUARE:
-        for i in range(n): o[i] = a[i] * a[i]
-    elif op == SQRT:
-        for i in range(n): o[i] = sqrt(a[i])
-    elif op == RSQRT:
-        for i in range(n): o[i] = 1 / sqrt(a[i])
-    elif op == RELU:
-        for i in range(n): o[i] = a[i] if (a[i] > 0 or a[i] != a[i]) else 0
-    elif op == FLOOR:
-        for i in range(n): o[i] = floor(a[i])
-    elif op == CEIL:
-        for i in range(n): o[i] = ceil(a[i])
-    elif op == ROUND:
-        for i in range(n): o[i] = nearbyint(a[i])
-    elif op == ROUND_DEC:      # p0 = 10**|decimals|, p1 = sign of decimals
-        if p1 >= 0:
-            for i in range(n): o[i] = nearbyint(a[i] * lo) / lo
-        else:
-            for i in range(n): o[i] = nearbyint(a[i] / lo) * lo
-    elif op == TRUNC:
-        for i in range(n): o[i] = trunc(a[i])
-    elif op == FRAC:
-        for i in range(n): o[i] = a[i] - trunc(a[i])
-    elif op == CLAMP:          # NaN propagates, as in PyTorch
-        for i in range(n):
-            x = a[i]
-            o[i] = x if x != x else (lo if x < lo else (hi if x > hi else x))
-            if lo > hi:
-                o[i] = hi
-    elif op == CLAMP_MIN:
-        for i in range(n): o[i] = a[i] if (a[i] != a[i] or a[i] >= lo) else lo
-    elif op == CLAMP_MAX:
-        for i in range(n): o[i] = a[i] if (a[i] != a[i] or a[i] <= hi) else hi
-    elif op == EXP:
-        if flt_t is float:
-            for i in range(n): o[i] = expf(a[i])
-        else:
-            for i in range(n): o[i] = exp(a[i])
-    elif op == EXP2:
-        if flt_t is float:
-            for i in range(n): o[i] = exp2f(a[i])
-        else:
-            for i in range(n): o[i] = exp2(a[i])
-    elif op == EXPM1:
-        if flt_t is float:
-            for i in range(n): o[i] = expm1f(a[i])
-        else:
-            for i in range(n): o[i] = expm1(a[i])
-    elif op == LOG:
-        if flt_t is float:
-            for i in range(n): o[i] = logf(a[i])
-        else:
-            for i in range(n): o[i] = log(a[i])
-    elif op == LOG2:
-        if flt_t is float:
-            for i in range(n): o[i] = log2f(a[i])
-        else:
-            for i in range(n): o[i] = log2(a[i])
-    elif op == LOG10:
-        if flt_t is float:
-            for i in range(n): o[i] = log10f(a[i])
-        else:
-            for i in range(n): o[i] = log10(a[i])
-    elif op == LOG1P:
-        if flt_t is float:
-            for i in range(n): o[i] = log1pf(a[i])
-        else:
-            for i in range(n): o[i] = log1p(a[i])
-    elif op == SIN:
-        if flt_t is float:
-            for i in range(n): o[i] = sinf(a[i])
-        else:
-            for i in range(n): o[i] = sin(a[i])
-    elif op == COS:
-        if flt_t is float:
-            for i in range(n): o[i] = cosf(a[i])
-        else:
-            for i in range(n): o[i] = cos(a[i])
-    elif op == TAN:
-        if flt_t is float:
-            for i in range(n): o[i] = tanf(a[i])
-        else:
-            for i in range(n): o[i] = tan(a[i])
-    elif op == ASIN:
-        if flt_t is float:
-            for i in range(n): o[i] = asinf(a[i])
-        else:
-            for i in range(n): o[i] = asin(a[i])
-    elif op == ACOS:
-        if flt_t is float:
-            for i in range(n): o[i] = acosf(a[i])
-        else:
-            for i in range(n): o[i] = acos(a[i])
-    elif op == ATAN:
-        if flt_t is float:
-            for i in range(n): o[i] = atanf(a[i])
-        else:
-            for i in range(n): o[i] = atan(a[i])
-    elif op == SINH:
-        if flt_t is float:
-            for i in range(n): o[i] = sinhf(a[i])
-        else:
-            for i in range(n): o[i] = sinh(a[i])
-    elif op == COSH:
-        if flt_t is float:
-            for i in range(n): o[i] = coshf(a[i])
-        else:
-            for i in range(n): o[i] = cosh(a[i])
-    elif op == TANH:
-        if flt_t is float:
-            for i in range(n): o[i] = tanhf(a[i])
-        else:
-            for i in range(n): o[i] = tanh(a[i])
-    elif op == ASINH:
-        if flt_t is float:
-            for i in range(n): o[i] = asinhf(a[i])
-        else:
-            for i in range(n): o[i] = asinh(a[i])
-    elif op == ACOSH:
-        if flt_t is float:
-            for i in range(n): o[i] = acoshf(a[i])
-        else:
-            for i in range(n): o[i] = acosh(a[i])
-    elif op == ATANH:
-        if flt_t is float:
-            for i in range(n): o[i] = atanhf(a[i])
-        else:
-            for i in range(n): o[i] = atanh(a[i])
-    elif op == ERF:
-        if flt_t is float:
-            for i in range(n): o[i] = erff(a[i])
-        else:
-            for i in range(n): o[i] = erf(a[i])
-    elif op == ERFC:
-        if flt_t is float:
-            for i in range(n): o[i] = erfcf(a[i])
-        else:
-            for i in range(n): o[i] = erfc(a[i])
-    elif op == ERFINV:
-        for i in range(n): o[i] = <flt_t>_erfinv(a[i])
-    elif op == LGAMMA:
-        if flt_t is float:
-            for i in range(n): o[i] = lgammaf(a[i])
-        else:
-            for i in range(n): o[i] = lgamma(a[i])
-    elif op == SIGMOID:
-        if flt_t is float:
-            for i in range(n): o[i] = 1.0 / (1.0 + expf(-a[i]))
-        else:
-            for i in range(n): o[i] = 1.0 / (1.0 + exp(-a[i]))
-    elif op == LOGIT:          # p0 = eps, or < 0 for none
-        for i in range(n):
-            x = a[i]
-            if p0 >= 0:
-                x = lo if x < lo else (1 - lo if x > 1 - lo else x)
-            o[i] = log(x / (1 - x))
-    elif op == SILU:
-        if flt_t is float:
-            for i in range(n): o[i] = a[i] / (1.0 + expf(-a[i]))
-        else:
-            for i in range(n): o[i] = a[i] / (1.0 + exp(-a[i]))
-    elif op == GELU:
-        if flt_t is float:
-            for i in range(n): o[i] = 0.5 * a[i] * (1.0 + erff(a[i] * 0.7071067811865476))
-        else:
-            for i in range(n): o[i] = 0.5 * a[i] * (1.0 + erf(a[i] * 0.7071067811865476))
-    elif op == GELU_TANH:
-        if flt_t is float:
-            for i in range(n):
-                x = a[i]
-                o[i] = 0.5 * x * (1.0 + tanhf(0.7978845608028654 * (x + 0.044715 * x * x * x)))
-        else:
-            for i in range(n):
-                x = a[i]
-                o[i] = 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
-    elif op == SOFTPLUS:       # p0 = beta, p1 = threshold
-        for i in range(n):
-            x = a[i] * lo
-            o[i] = a[i] if x > hi else log1p(exp(x)) / lo
-    elif op == MISH:
-        for i in range(n):
-            x = a[i]
-            o[i] = x * tanh(log1p(exp(x))) if x < 20 else x
-    elif op == POW_SCALAR:     # a ** p0
-        if p0 == 2:
-            for i in range(n): o[i] = a[i] * a[i]
-        elif p0 == 0.5:
-            for i in range(n): o[i] = sqrt(a[i])
-        elif flt_t is float:
-            for i in range(n): o[i] = powf(a[i], lo)
-        else:
-            for i in range(n): o[i] = pow(a[i], lo)
-    elif op == RPOW_SCALAR:    # p0 ** a
-        if flt_t is float:
-            for i in range(n): o[i] = powf(lo, a[i])
-        else:
-            for i in range(n): o[i] = pow(lo, a[i])
-    elif op == LEAKY_RELU:
-        for i in range(n): o[i] = a[i] if a[i] > 0 else a[i] * lo
-    elif op == ELU:            # p0 = alpha, p1 = scale, p2 = input_scale
-        for i in range(n):
-            x = a[i]
-            o[i] = <flt_t>(p1 * x) if x > 0 else <flt_t>(p1 * p0 * expm1(x * p2))
-    elif op == SELU:
-        for i in range(n):
-            x = a[i]
-            o[i] = <flt_t>(1.0507009873554805 * x) if x > 0 else \
-                <flt_t>(1.0507009873554805 * 1.6732632423543772 * expm1(x))
-    elif op == CELU:           # p0 = alpha
-        for i in range(n):
-            x = a[i]
-            o[i] = x if x > 0 else <flt_t>(p0 * expm1(x / p0))
-    elif op == THRESHOLD:      # x if x > p0 else p1
-        for i in range(n): o[i] = a[i] if a[i] > lo else hi
-    elif op == HARDSIGMOID:
-        for i in range(n):
-            x = a[i] / 6 + <flt_t>0.5
-            o[i] = 0 if x <= 0 else (1 if x >= 1 else x)
-    elif op == HARDSWISH:
-        for i in range(n):
-            x = a[i]
-            o[i] = 0 if x <= -3 else (x if x >= 3 else x * (x + 3) / 6)
-    elif op == SOFTSIGN:
-        for i in range(n): o[i] = a[i] / (1 + fabs(a[i]))
-    elif op == SINC:
-        for i in range(n):
-            if a[i] == 0:
-                o[i] = 1
-            else:
-                d = M_PI * a[i]
-                o[i] = <flt_t>(sin(d) / d)
-    elif op == NAN_TO_NUM:     # p0 = nan, p1 = posinf, p2 = neginf
-        for i in range(n):
-            x = a[i]
-            o[i] = lo if x != x else (hi if x == INFINITY else (<flt_t>p2 if x == -INFINITY else x))
-
-
-cdef void _unary_i(int op, int_t* o, const int_t* a, Py_ssize_t n, double p0, double p1,
-                   double p2) noexcept nogil:
-    cdef Py_ssize_t i
-    cdef int_t lo = <int_t>p0, hi = <int_t>p1
-    if op == NEG:
-        for i in range(n): o[i] = -a[i]
-    elif op == ABS:
-        for i in range(n): o[i] = a[i] if a[i] >= 0 else -a[i]
-    elif op == SIGN:
-        for i in range(n): o[i] = (a[i] > 0) - (a[i] < 0)
-    elif op == SQUARE:
-        for i in range(n): o[i] = a[i] * a[i]
-    elif op == BITWISE_NOT:
-        for i in range(n): o[i] = ~a[i]
-    elif op == LOGICAL_NOT:
-        for i in range(n): o[i] = a[i] == 0
-    elif op == RELU:
-        for i in range(n): o[i] = a[i] if a[i] > 0 else 0
-    elif op == CLAMP:
-        for i in range(n): o[i] = hi if lo > hi else (lo if a[i] < lo else (hi if a[i] > hi else a[i]))
-    elif op == CLAMP_MIN:
-        for i in range(n): o[i] = a[i] if a[i] >= lo else lo
-    elif op == CLAMP_MAX:
-        for i in range(n): o[i] = a[i] if a[i] <= hi else hi
-    elif op == FLOOR or op == CEIL or op == ROUND or op == TRUNC:
-        for i in range(n): o[i] = a[i]
-    elif op == FRAC:
-        for i in range(n): o[i] = 0
-    elif op == POW_SCALAR:
-        for i in range(n): o[i] = _ipow(a[i], <int_t>p0)
-
-
-cdef void _binary(int op, num_t* o, const num_t* a, const num_t* b, Py_ssize_t n) noexcept nogil:
+cdef void _binary(int op, num_t* o, const num_t* a, const num_t* b, Py_ssize_t n,
+                  int* zerodiv) noexcept nogil:
+    """Integer division ops set *zerodiv (and write 0) on a zero divisor instead of trapping."""
     cdef Py_ssize_t i
     cdef num_t x, y, r
     cdef double m
@@ -513,7 +119,10 @@ cdef void _binary(int op, num_t* o, const num_t* a, const num_t* b, Py_ssize_t n
         else:
             for i in range(n):
                 x = a[i]; y = b[i]
-                if y == -1:        # avoid INT_MIN / -1 trapping
+                if y == 0:
+                    zerodiv[0] = 1
+                    o[i] = 0
+                elif y + 1 == 0:   # y == -1: avoid INT_MIN / -1 trapping (spelled so for uint8)
                     o[i] = -x
                 else:
                     r = x / y
@@ -524,7 +133,12 @@ cdef void _binary(int op, num_t* o, const num_t* a, const num_t* b, Py_ssize_t n
         if num_t is float or num_t is double:
             for i in range(n): o[i] = trunc(a[i] / b[i])
         else:
-            for i in range(n): o[i] = -a[i] if b[i] == -1 else a[i] / b[i]
+            for i in range(n):
+                if b[i] == 0:
+                    zerodiv[0] = 1
+                    o[i] = 0
+                else:
+                    o[i] = -a[i] if b[i] == -1 else a[i] / b[i]
     elif op == REMAINDER:      # result has the sign of the divisor (Python's %)
         if num_t is float or num_t is double:
             for i in range(n):
@@ -532,7 +146,10 @@ cdef void _binary(int op, num_t* o, const num_t* a, const num_t* b, Py_ssize_t n
                 o[i] = x + b[i] if (x != 0 and ((x < 0) != (b[i] < 0))) else x
         else:
             for i in range(n):
-                if b[i] == -1:
+                if b[i] == 0:
+                    zerodiv[0] = 1
+                    o[i] = 0
+                elif b[i] + 1 == 0:
                     o[i] = 0
                 else:
                     x = a[i] % b[i]
@@ -541,7 +158,12 @@ cdef void _binary(int op, num_t* o, const num_t* a, const num_t* b, Py_ssize_t n
         if num_t is float or num_t is double:
             for i in range(n): o[i] = fmod(a[i], b[i])
         else:
-            for i in range(n): o[i] = 0 if b[i] == -1 else a[i] % b[i]
+            for i in range(n):
+                if b[i] == 0:
+                    zerodiv[0] = 1
+                    o[i] = 0
+                else:
+                    o[i] = 0 if b[i] == -1 else a[i] % b[i]
     elif op == ATAN2:
         if num_t is float:
             for i in range(n): o[i] = atan2f(a[i], b[i])
@@ -573,6 +195,17 @@ cdef void _binary(int op, num_t* o, const num_t* a, const num_t* b, Py_ssize_t n
                     o[i] = <num_t>m
                 else:
                     o[i] = <num_t>(m + log1p(exp(-fabs(<double>x - <double>y))))
+    elif op == LOGADDEXP2:     # max + log2(1 + 2**-|x - y|)
+        for i in range(n):
+            x = a[i]; y = b[i]
+            if x == y and (x == INFINITY or x == -INFINITY):
+                o[i] = x
+            else:
+                m = x if x > y else y
+                if m != m:
+                    o[i] = <num_t>m
+                else:
+                    o[i] = <num_t>(m + log1p(exp2(-fabs(<double>x - <double>y))) * 1.4426950408889634)
     elif num_t is float or num_t is double:
         pass
     elif op == BITWISE_AND:
@@ -659,6 +292,7 @@ cdef struct Job:
     int dt
     int nops
     int ndim
+    int zerodiv                           # set by integer division kernels (benign race)
     double p0, p1, p2
     char* base[MAXOPS]
     Py_ssize_t isz[MAXOPS]
@@ -666,7 +300,7 @@ cdef struct Job:
     Py_ssize_t strides[MAXOPS][MAXDIM]    # bytes
 
 
-cdef void _kernel(const Job* j, char** p, Py_ssize_t n) noexcept nogil:
+cdef void _kernel(Job* j, char** p, Py_ssize_t n) noexcept nogil:
     cdef int f = j.family, op = j.op, dt = j.dt
     if f == F_UNARY:
         if dt == D_F32: _unary_f(op, <float*>p[0], <float*>p[1], n, j.p0, j.p1, j.p2)
@@ -677,13 +311,13 @@ cdef void _kernel(const Job* j, char** p, Py_ssize_t n) noexcept nogil:
         elif dt == D_I8: _unary_i(op, <int8_t*>p[0], <int8_t*>p[1], n, j.p0, j.p1, j.p2)
         else: _unary_i(op, <uint8_t*>p[0], <uint8_t*>p[1], n, j.p0, j.p1, j.p2)
     elif f == F_BINARY:
-        if dt == D_F32: _binary(op, <float*>p[0], <float*>p[1], <float*>p[2], n)
-        elif dt == D_F64: _binary(op, <double*>p[0], <double*>p[1], <double*>p[2], n)
-        elif dt == D_I64: _binary(op, <int64_t*>p[0], <int64_t*>p[1], <int64_t*>p[2], n)
-        elif dt == D_I32: _binary(op, <int32_t*>p[0], <int32_t*>p[1], <int32_t*>p[2], n)
-        elif dt == D_I16: _binary(op, <int16_t*>p[0], <int16_t*>p[1], <int16_t*>p[2], n)
-        elif dt == D_I8: _binary(op, <int8_t*>p[0], <int8_t*>p[1], <int8_t*>p[2], n)
-        else: _binary(op, <uint8_t*>p[0], <uint8_t*>p[1], <uint8_t*>p[2], n)
+        if dt == D_F32: _binary(op, <float*>p[0], <float*>p[1], <float*>p[2], n, &j.zerodiv)
+        elif dt == D_F64: _binary(op, <double*>p[0], <double*>p[1], <double*>p[2], n, &j.zerodiv)
+        elif dt == D_I64: _binary(op, <int64_t*>p[0], <int64_t*>p[1], <int64_t*>p[2], n, &j.zerodiv)
+        elif dt == D_I32: _binary(op, <int32_t*>p[0], <int32_t*>p[1], <int32_t*>p[2], n, &j.zerodiv)
+        elif dt == D_I16: _binary(op, <int16_t*>p[0], <int16_t*>p[1], <int16_t*>p[2], n, &j.zerodiv)
+        elif dt == D_I8: _binary(op, <int8_t*>p[0], <int8_t*>p[1], <int8_t*>p[2], n, &j.zerodiv)
+        else: _binary(op, <uint8_t*>p[0], <uint8_t*>p[1], <uint8_t*>p[2], n, &j.zerodiv)
     elif f == F_COMPARE:
         if dt == D_F32: _compare(op, <uint8_t*>p[0], <float*>p[1], <float*>p[2], n)
         elif dt == D_F64: _compare(op, <uint8_t*>p[0], <double*>p[1], <double*>p[2], n)
@@ -737,7 +371,7 @@ cdef inline void _scatter(char* dst, const char* src, Py_ssize_t stride, Py_ssiz
         for i in range(n): dst[i * stride] = src[i]
 
 
-cdef void _run_range(const Job* j, Py_ssize_t start, Py_ssize_t stop) noexcept nogil:
+cdef void _run_range(Job* j, Py_ssize_t start, Py_ssize_t stop) noexcept nogil:
     """Apply the job to flat indices [start, stop) of its (coalesced) iteration space."""
     cdef Py_ssize_t idx[MAXDIM]
     cdef char* row[MAXOPS]
@@ -865,7 +499,8 @@ def apply(int family, int op, int dt, out, list inputs, double p0=0.0, double p1
     """out[...] = op(*inputs) elementwise; inputs broadcast to out's shape.
 
     Inputs must already have the compute dtype `dt` (except where's bool condition); this
-    method modifies the `out` parameter.
+    method modifies the `out` parameter. ZeroDivisionError when an integer division op met a
+    zero divisor (those elements of `out` hold 0).
     """
     cdef Job j
     j.family = family
@@ -874,7 +509,74 @@ def apply(int family, int op, int dt, out, list inputs, double p0=0.0, double p1
     j.p0 = p0
     j.p1 = p1
     j.p2 = p2
+    j.zerodiv = 0
     cdef Py_ssize_t total = _prepare(&j, out._shape, [out] + inputs)
     if total:
         with nogil:
             _run(&j, total)
+    if j.zerodiv:
+        raise ZeroDivisionError("ZeroDivisionError")
+
+
+# ------------------------------------------------------------------------------------------------
+# Ramps (arange, linspace): out[i] = start + i * step below `split`, end - (n - 1 - i) * step from
+# it (linspace's symmetric form keeps both endpoints exact).
+cdef void _ramp_f(int dt, char* o, Py_ssize_t n, double start, double step, double end,
+                  Py_ssize_t split) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef double v
+    for i in range(n):
+        v = start + step * i if i < split else end - step * (n - 1 - i)
+        if dt == D_F64: (<double*>o)[i] = v
+        elif dt == D_F32: (<float*>o)[i] = <float>v
+        elif dt == D_I64: (<int64_t*>o)[i] = <int64_t>v
+        elif dt == D_I32: (<int32_t*>o)[i] = <int32_t>v
+        elif dt == D_I16: (<int16_t*>o)[i] = <int16_t>v
+        elif dt == D_I8: (<int8_t*>o)[i] = <int8_t>v
+        elif dt == D_U8: (<uint8_t*>o)[i] = <uint8_t><int64_t>v
+        else: (<uint8_t*>o)[i] = v != 0
+
+
+cdef void _ramp_i(int dt, char* o, Py_ssize_t n, int64_t start, int64_t step) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef int64_t v
+    for i in range(n):
+        v = start + step * i          # wraps like the C cast of an out-of-range value
+        if dt == D_I64: (<int64_t*>o)[i] = v
+        elif dt == D_I32: (<int32_t*>o)[i] = <int32_t>v
+        elif dt == D_I16: (<int16_t*>o)[i] = <int16_t>v
+        elif dt == D_I8: (<int8_t*>o)[i] = <int8_t>v
+        elif dt == D_U8: (<uint8_t*>o)[i] = <uint8_t>v
+        else: (<uint8_t*>o)[i] = v != 0
+
+
+def ramp(out, start, step, end=None, Py_ssize_t split=-1):
+    """Fill the contiguous `out` (float32/float64/integer/bool) with a ramp; this method modifies
+    the `out` parameter.
+
+    Integer `start`/`step` into an integer `out` (and no `end`) use exact int64 arithmetic;
+    everything else is computed in double and converted like a C cast.
+    """
+    cdef Storage st = out._storage
+    cdef int dt = out.dtype.code
+    cdef Py_ssize_t n = 1, off = out._offset, isz = out.dtype.itemsize
+    for s in out._shape:
+        n *= s
+    if n == 0:
+        return
+    cdef char* o = st.data + off * isz
+    cdef double fstart, fstep, fend
+    cdef int64_t istart, istep
+    if split < 0 or split > n:
+        split = n
+    if dt in (D_F16, D_BF16):
+        raise TypeError("ramp: compute half types in float32 and convert")
+    if end is None and dt not in (D_F32, D_F64) and isinstance(start, int) and isinstance(step, int):
+        istart, istep = start, step
+        with nogil:
+            _ramp_i(dt, o, n, istart, istep)
+        return
+    fstart, fstep = start, step
+    fend = fstart if end is None else end
+    with nogil:
+        _ramp_f(dt, o, n, fstart, fstep, fend, split)
