@@ -69,6 +69,8 @@ class device:
         return b
 
     def __eq__(self, other):
+        if self is other:
+            return True
         if isinstance(other, str):
             try:
                 other = device(other)

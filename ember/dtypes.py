@@ -190,6 +190,12 @@ def _scalar_dtype(x):
 
 def result_type_of(*operands):
     """PyTorch's result type over tensors and Python scalars (dimensioned > 0-d > wrapped)."""
+    if len(operands) == 2:
+        # fast path: two tensors of one dtype (the common case) promote to that dtype
+        a, b = operands
+        da = getattr(a, "dtype", None)
+        if da is not None and da is getattr(b, "dtype", None) and hasattr(a, "_shape") and hasattr(b, "_shape"):
+            return da
     dim = zero = wrapped = None
     for x in operands:
         d = getattr(x, "dtype", None)

@@ -26,7 +26,7 @@ def _as_tuple(x):
 
 
 def _make_grads(outputs, grads, is_grads_batched=False):
-    from ..ops.creation import ones_like
+    from ..tensor import _empty
     out = []
     for i, (o, g) in enumerate(zip(outputs, grads)):
         if g is None:
@@ -35,7 +35,8 @@ def _make_grads(outputs, grads, is_grads_batched=False):
                     raise RuntimeError("grad can be implicitly created only for scalar outputs")
                 if not o.dtype.is_floating_point:
                     raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {o.dtype}")
-                g = ones_like(o)
+                g = _empty(o._shape, o.dtype, o.device)
+                o.device.backend.fill(g, 1)
         elif isinstance(g, Tensor):
             if g._shape != o._shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "

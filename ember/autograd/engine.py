@@ -14,6 +14,9 @@ import heapq
 from .graph import AccumulateGrad
 from .grad_mode import _state
 from . import anomaly_mode
+from ..backends.cpu._map import BINARY as _BINARY, FAMILY as _FAMILY
+
+_F_BINARY, _ADD = _FAMILY["binary"], _BINARY["add"]
 
 __all__ = ["run_backward"]
 
@@ -131,16 +134,19 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
                     grad_inputs = tuple(r)
             if not retain_graph:
                 node._release()
-            counts = {}
-            for g in grad_inputs:
-                if g is not None:
-                    counts[id(g)] = counts.get(id(g), 0) + 1
+            if len(grad_inputs) > 1:
+                # one tensor sent down several edges (e.g. AddBackward's g, g) must not become
+                # two leaves' .grad objects
+                seen_ids = set()
+                for g in grad_inputs:
+                    if g is not None:
+                        if id(g) in seen_ids:
+                            shared.add(id(g))
+                        seen_ids.add(id(g))
             for (nxt, nr), g in zip(node.next_functions, grad_inputs):
                 if nxt is None:
                     continue
                 if g is not None:
-                    if counts[id(g)] > 1 or id(g) in shared:
-                        shared.add(id(g))
                     b = buffers.get(nxt)
                     if b is None:
                         b = buffers[nxt] = {}
@@ -167,6 +173,11 @@ def _accumulate(node, g, create_graph, is_shared):
         var._grad = g.clone() if (is_shared and not create_graph) or g._base is not None else g
     elif create_graph or old._requires_grad:
         var._grad = old + g
+    elif old._shape == g._shape and old.dtype is g.dtype and old.device == g.device \
+            and old.is_contiguous():
+        # the hot path of every training step: add in place straight through the backend
+        old.device.backend.map(_F_BINARY, _ADD, old, [old, g])
+        old._storage.version += 1
     else:
         old.add_(g)
     if var._post_acc_hooks:
