@@ -4,8 +4,8 @@ Each module lists its public names in __all__; they are re-exported here and by 
 """
 import importlib as _importlib
 
-_MODULES = ["creation", "elementwise", "shape", "indexing", "reduce", "linalg", "random",
-            "interop", "misc"]
+_MODULES = ["creation", "elementwise", "shape", "indexing", "reduce", "sorting", "linalg",
+            "random", "interop", "misc"]
 __all__ = []
 for _m in _MODULES:
     try:
