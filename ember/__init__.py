@@ -19,5 +19,6 @@ from .autograd import derivatives as _derivatives, derivatives_shape as _derivat
 from .autograd import derivatives_linalg as _derivatives_linalg, derivatives_index as _derivatives_index
 from .autograd import derivatives_reduce as _derivatives_reduce
 autograd.function.install()
+from . import nn, optim, utils  # noqa: E402  (pure Python over the public API)
 
 __version__ = "0.1.0"

@@ -15,7 +15,7 @@ from .graph import Node, AccumulateGrad, SavedTensor, _TensorMeta
 from .grad_mode import _state
 from . import anomaly_mode
 
-__all__ = ["Function", "FunctionCtx", "once_differentiable", "derivative", "install"]
+__all__ = ["Function", "FunctionCtx", "once_differentiable", "derivative", "differentiable", "install"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -155,6 +155,24 @@ def derivative(*names, inputs=("input",), save=None, node=None):
             nn = node or "".join(p.capitalize() for p in n.rstrip("_").split("_")) + "Backward0"
             REGISTRY[n] = _Deriv(n, formula, inputs, inputs if save is None else save, nn)
         return formula
+    return deco
+
+
+def differentiable(formula, inputs=("input",), save=None, node=None):
+    """Decorator for new primitive ops outside ember.ops (nn kernels, ...): record the decorated
+    function with `formula(ctx, grad, *args, **kwargs) -> grads` (same conventions as
+    @derivative). Use it on functions whose forward calls backends directly.
+
+        def _conv_backward(ctx, g, input, weight, bias=None, **kw): ...
+        @differentiable(_conv_backward, inputs=("input", "weight", "bias"), save=("input", "weight"))
+        def conv2d(input, weight, bias=None, stride=1): ...
+    """
+    def deco(fn):
+        name = fn.__name__
+        nn = node or "".join(p.capitalize() for p in name.strip("_").rstrip("_").split("_")) + "Backward0"
+        d = _Deriv(name, formula, inputs, inputs if save is None else save, nn)
+        REGISTRY.setdefault(name, d)
+        return _wrap(fn, d)
     return deco
 
 
