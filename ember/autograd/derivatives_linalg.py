@@ -31,7 +31,12 @@ def _matmul(ctx, g, input, other, **kw):
         if a.dim() == 1:
             ga = ga.squeeze(-2)
     if ctx.needs_input_grad[1]:
-        gb = E.matmul(_mT(a2), g2)
+        if a2.dim() >= 3 and b.dim() == 2:
+            # the forward folded (..., k) @ (k, n) into one GEMM; so does this: (k, rows) @ (rows, n)
+            # (a batched product summed over the batch would cost a (batch, k, n) temporary)
+            gb = E.mm(a2.reshape(-1, a2.shape[-1]).t(), g2.reshape(-1, g2.shape[-1]))
+        else:
+            gb = E.matmul(_mT(a2), g2)
         if b.dim() == 1:
             gb = gb.squeeze(-1)
     return ga, gb

@@ -73,13 +73,13 @@ class _OpNode(Node):
         ctx = _Ctx()
         out = self._out
         if out is not None:
-            ctx.out = tuple(o.unpack(self) if o is not None else None for o in out) if self._n_outputs > 1 \
+            ctx.out = tuple(o.unpack(self) if o is not None else None for o in out) if self._multi \
                 else out[0].unpack(self)
         else:
             ctx.out = None
         ctx.needs_input_grad = self._needs
         ctx.fn = self._fn_name
-        if self._n_outputs > 1:
+        if self._multi:         # a tuple-returning op (unbind, split...), even with one output
             g = tuple(gr if gr is not None else _zeros_like_meta(m) for gr, m in zip(grads, self._out_meta))
         else:
             g = grads[0]
@@ -277,6 +277,7 @@ def _wrap(fn, d):
         multi = isinstance(result, (tuple, list))
         outs = tuple(result) if multi else (result,)
         node._n_outputs = len(outs) if multi else 1
+        node._multi = multi
         node._out_meta = tuple(_TensorMeta(o) if isinstance(o, Tensor) and o.dtype.is_floating_point
                                else None for o in outs)
         in_ids = () if inplace else {id(v) for _, _, v in diff}
