@@ -14,6 +14,7 @@ from .index_kernels import IndexKernels
 from .linalg_kernels import LinalgKernels
 from .random_kernels import RandomKernels
 from .shape_kernels import ShapeKernels
+from .optim_kernels import OptimKernels
 
 __all__ = ["backend", "CpuBackend", "Storage"]
 
@@ -42,7 +43,8 @@ def _f32_to_bf16(x):
     return r
 
 
-class CpuBackend(ReduceKernels, IndexKernels, LinalgKernels, RandomKernels, ShapeKernels):
+class CpuBackend(ReduceKernels, IndexKernels, LinalgKernels, RandomKernels, ShapeKernels,
+                 OptimKernels):
     """Primitive kernels for tensors whose storage is a CPU :class:`Storage`.
 
     Families live in mixins (reduce_kernels.py, index_kernels.py, ...) so each file stays small;
