@@ -174,8 +174,36 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     return _ternary_float(TERNARY["addcdiv"], input, tensor1, tensor2, value, out)
 
 
+_FAST_CODES = {"lerp": TERNARY["lerp"], "addcmul": TERNARY["addcmul"], "addcdiv": TERNARY["addcdiv"]}
+
+
+def _write_in_place(name, self, b, c, value):
+    """The optimizer hot path: compute straight into `self` when nothing needs converting."""
+    if not self.dtype.is_floating_point or not self.is_contiguous():
+        return False
+    ops = [self, b, c]
+    for t in ops[1:]:
+        if isinstance(t, Tensor):
+            if t.dtype is not self.dtype or t.device != self.device or _ew._partial_overlap(self, t):
+                return False
+            if len(t._shape) > len(self._shape) or any(
+                    n != 1 and n != m for n, m in zip(reversed(t._shape), reversed(self._shape))):
+                return False
+        elif not isinstance(t, (int, float)) or isinstance(t, bool):
+            return False
+    ops = [as_tensor_operand(t, self.dtype, self.device) for t in ops]
+    self.device.backend.map(F_TERNARY, _FAST_CODES[name], self, ops, float(value))
+    return True
+
+
 def _ternary_inplace(fn):
     def op_(self, *args, **kwargs):
+        name = fn.__name__
+        if len(args) == 2 and set(kwargs) <= {"value"} and isinstance(self, Tensor):
+            check_inplace(self, self.dtype, self._shape)
+            if _write_in_place(name, self, args[0], args[1], kwargs.get("value", 1)):
+                self._storage.version += 1
+                return self
         r = fn(self, *args, **kwargs)
         check_inplace(self, r.dtype, r._shape)
         self.device.backend.copy(self, r)
