@@ -13,6 +13,8 @@ from .ops import *  # noqa: F401,F403  (each op module lists its public names in
 from .ops import __all__ as _ops_all
 from .backends.cpu._map import get_num_threads, set_num_threads
 from . import linalg
+from . import cuda
+from .backends.opencl.storage import OutOfMemoryError
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from .autograd import derivatives as _derivatives, derivatives_shape as _derivatives_shape

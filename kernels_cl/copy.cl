@@ -1,0 +1,38 @@
+/* Copies between dtypes and ramps, one program per (IN_CODE, OUT_CODE).
+ *
+ * Conversions are C casts, as the CPU backend's (NumPy's unsafe casting): bool is "nonzero",
+ * floats reach narrow integers through int64 (negative values wrap), 16-bit floats round to
+ * nearest even. A same-dtype copy is run by the host as a raw integer copy of that size, so bits
+ * (NaN payloads, -0.0) move unchanged.
+ *   copy_c  contiguous destination, source contiguous or one broadcast element (s = 1 or 0)
+ *   copy_s  any strides, 2-D launch (see common.h)
+ *   ramp_f  out[i] = start + i * step below `split`, end - (n - 1 - i) * step from it (linspace)
+ *   ramp_i  out[i] = start + i * step in exact (wrapping) int64 (integer arange)
+ */
+#include "common.h"
+
+__kernel void copy_c(__global OUT_T* o, long oo, __global const IN_T* ap, long ao, long sa)
+{
+    long i = get_global_id(0);
+    STORE_OUT(o + oo, i, LOAD_IN(ap + ao, i * sa));
+}
+
+__kernel void copy_s(__global OUT_T* o, __global const IN_T* ap, geom_t g)
+{
+    GEOM_OFFSETS(g, 2)
+    STORE_OUT(o, q0, LOAD_IN(ap, q1));
+}
+
+__kernel void ramp_f(__global OUT_T* o, long oo, PT start, PT step, PT end, long split, long n)
+{
+    long i = get_global_id(0);
+    PT v = i < split ? start + step * (PT)i : end - step * (PT)(n - 1 - i);
+    STORE_OUT(o + oo, i, v);
+}
+
+__kernel void ramp_i(__global OUT_T* o, long oo, long start, long step)
+{
+    long i = get_global_id(0);
+    long v = (long)((ulong)start + (ulong)step * (ulong)i);
+    STORE_OUT(o + oo, i, v);
+}

@@ -1,0 +1,48 @@
+"""Fixtures and helpers of the OpenCL device tests (import them: `from cltools import ocl, ...`).
+
+Not a conftest.py: a second conftest module would replace tests/conftest.py under the module name
+`conftest` that other test files import helpers from.
+
+These tests are not (yet) in the global `device` fixture list: reductions, indexing and the rest
+come to OpenCL in later parts of issue #4. `ocl` skips when no OpenCL device exists, except under
+EMBER_REQUIRE_OPENCL=1 (CI), where a missing device fails.
+"""
+import os
+
+import numpy as np
+import pytest
+
+import ember
+
+
+def _opencl_error():
+    from ember.backends.opencl import runtime
+    return runtime.discovery().error
+
+
+@pytest.fixture(scope="session")
+def ocl():
+    """The 'opencl' device (skip, or fail under EMBER_REQUIRE_OPENCL=1, when there is none)."""
+    err = _opencl_error()
+    if err:
+        if os.environ.get("EMBER_REQUIRE_OPENCL") == "1":
+            pytest.fail(f"EMBER_REQUIRE_OPENCL=1 but OpenCL is not available: {err}")
+        pytest.skip(f"no OpenCL device: {err}")
+    return ember.device("opencl")
+
+
+@pytest.fixture(scope="session")
+def backend(ocl):
+    return ocl.backend
+
+
+def host(t):
+    """A NumPy copy of an OpenCL (or CPU) tensor; bfloat16 as float32."""
+    if t.dtype is ember.bfloat16:
+        t = t.float()
+    return np.array(t.cpu().numpy())
+
+
+def cl_tensor(arr, dtype=None):
+    """An OpenCL tensor holding `arr`."""
+    return ember.tensor(np.asarray(arr), dtype=dtype, device="opencl")
