@@ -17,6 +17,11 @@ from .allocator import Allocator
 from .launch import GEOM_DTYPE, Launcher, coalesce, is_flat
 from .programs import ProgramCache
 from .storage import ClStorage
+from .reduce_kernels import ReduceKernels
+from .index_kernels import IndexKernels
+from .random_kernels import RandomKernels
+from .linalg_kernels import LinalgKernels
+from .nn_kernels import NNKernels
 
 __all__ = ["OpenCLBackend", "get_backend"]
 
@@ -44,7 +49,7 @@ _C_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat1
             "bool": "Bool"}
 
 
-class OpenCLBackend:
+class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, NNKernels):
     """Primitive kernels for tensors whose storage is a :class:`ClStorage` of one device."""
 
     name = "opencl"
