@@ -53,6 +53,12 @@ class UninitializedParameter(Parameter):
         t.__class__ = cls
         return t
 
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
+    def __repr__(self):
+        return "<UninitializedParameter>"
+
     def materialize(self, shape, device=None, dtype=None):
         from ..ops.creation import empty
         data = empty(*shape, device=device or self.device, dtype=dtype or self.dtype)
