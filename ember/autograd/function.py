@@ -456,10 +456,11 @@ class Function(metaclass=_FunctionMeta):
         new_outs = []
         for i, o in enumerate(outs):
             if isinstance(o, Tensor):
+                differentiable = id(o) not in non_diff and o.dtype.is_floating_point
                 if id(o) in input_ids and id(o) not in dirty:
                     # an input returned as-is: give the output its own identity (a view)
                     o = _make(o._storage, o._shape, o._stride, o._offset, o.dtype, o.device)
-                if id(o) not in non_diff and o.dtype.is_floating_point:
+                if differentiable:
                     o.grad_fn = node
                     o._output_nr = i
                     o._requires_grad = True

@@ -130,3 +130,19 @@ def test_functional_jacobian_hessian_vjp_jvp(device):
     assert_close(vj, 2 * np.array([0.5, -0.2, 1.0]) * np.array([1.0, 0.0, 2.0]))
     out, jv = F.jvp(lambda a: a * a, x, v)
     assert_close(jv, 2 * np.array([0.5, -0.2, 1.0]) * np.array([1.0, 0.0, 2.0]))
+
+
+def test_non_differentiable_input_returned_as_is(device):
+    class PassThrough(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mark_non_differentiable(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    x = t64([1.0], device)
+    y = PassThrough.apply(x)
+    assert not y.requires_grad and y.grad_fn is None
