@@ -15,6 +15,7 @@ from .linalg_kernels import LinalgKernels
 from .random_kernels import RandomKernels
 from .shape_kernels import ShapeKernels
 from .optim_kernels import OptimKernels
+from .nn_kernels import NNKernels
 
 __all__ = ["backend", "CpuBackend", "Storage"]
 
@@ -44,7 +45,7 @@ def _f32_to_bf16(x):
 
 
 class CpuBackend(ReduceKernels, IndexKernels, LinalgKernels, RandomKernels, ShapeKernels,
-                 OptimKernels):
+                 OptimKernels, NNKernels):
     """Primitive kernels for tensors whose storage is a CPU :class:`Storage`.
 
     Families live in mixins (reduce_kernels.py, index_kernels.py, ...) so each file stays small;
