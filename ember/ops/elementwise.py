@@ -357,6 +357,13 @@ for _f in (gelu, silu, mish, softplus, leaky_relu, elu, selu, celu, hardsigmoid,
 # Binary
 def _binary_impl(code, a, b, out, family=F_BINARY, dtype=None, compute=None):
     """out = a (op) b with promotion and broadcasting; `compute` forces the compute dtype."""
+    if out is None and compute is None and a.__class__ is Tensor and b.__class__ is Tensor:
+        # fast path (per-call overhead): same dtype, device and shape need no promotion or checks
+        dt = a.dtype
+        if b.dtype is dt and a.device is b.device and a._shape == b._shape:
+            res = _empty(a._shape, dtype or dt, a.device)
+            a.device.backend.map(family, code, res, [a, b])
+            return res
     dev = same_device(a, b)
     dt = compute or _dt.result_type_of(a, b)
     sa = a._shape if isinstance(a, Tensor) else ()
@@ -424,10 +431,17 @@ def _scaled(input, other, alpha):
     return mul(other, alpha)
 
 
+_ADD = BINARY["add"]
+
+
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, with broadcasting and type promotion."""
     if not isinstance(input, Tensor):
         input, other = other, input      # Python scalar on the left (radd)
+    if alpha.__class__ is int and alpha == 1 and out is None and other.__class__ is Tensor \
+            and other.dtype is input.dtype \
+            and input.dtype is not _dt.bool:
+        return _binary_impl(_ADD, input, other, None)
     _check_operand(other, "add")
     other = _scaled(input, other, alpha)
     if _dt.result_type_of(input, other) is _dt.bool:
