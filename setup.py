@@ -87,7 +87,8 @@ directives = {
 setup(
     packages=find_packages(include=["ember", "ember.*"]) + ["ember.kernels_cl"],
     package_dir={"ember.kernels_cl": "kernels_cl"},
-    package_data={"ember.kernels_cl": ["*.cl", "*.h"], "ember.backends.cpu": ["*.pxd", "*.h", "*.pyi"]},
+    package_data={"ember.kernels_cl": ["*.cl", "*.h"], "ember.backends.cpu": ["*.pxd", "*.h", "*.pyi"],
+                  "ember.vision.datasets": ["data/*.csv.gz", "data/*.md"]},
     ext_modules=cythonize(extensions, compiler_directives=directives),
     cmdclass={"build_ext": BuildExt},
     zip_safe=False,

@@ -2,6 +2,13 @@
 
 This module only re-exports; everything lives in the submodules.
 """
+import os as _os
+
+# OpenMP threads that spin while idle steal the cores they share with other processes; on a busy
+# machine that made 2-thread training 10x slower than 1 thread. Sleep instead (unless the user
+# chose), before libgomp is loaded by the first Cython module.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from . import dtypes as _dtypes_mod
 from .dtypes import (dtype, bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,
                      float64, half, float, double, short, int, long, promote_types, result_type,

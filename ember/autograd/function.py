@@ -128,14 +128,18 @@ def _node_class(name):
 
 
 class _Deriv:
-    __slots__ = ("name", "formula", "inputs", "save", "save_out", "node_name", "inplace_of")
+    __slots__ = ("name", "formula", "inputs", "save", "save_out", "out_idx", "node_name", "inplace_of")
 
     def __init__(self, name, formula, inputs, save, node_name):
         self.name = name
         self.formula = formula
         self.inputs = tuple(inputs)
-        self.save = frozenset(s for s in save if s != "result")
-        self.save_out = "result" in save
+        self.save = frozenset(s for s in save if not s.startswith("result"))
+        # "result" saves every output; "result1", "result2" only those (so an in-place op on an
+        # unsaved output, e.g. ReLU(inplace) after batch norm, stays legal)
+        picked = {int(s[6:]) for s in save if s.startswith("result") and s[6:].isdigit()}
+        self.save_out = "result" in save or bool(picked)
+        self.out_idx = None if "result" in save else frozenset(picked)
         self.node_name = node_name
 
 
@@ -287,13 +291,13 @@ def _wrap(fn, d):
                 o.grad_fn = node
                 o._output_nr = i
                 o._requires_grad = True
-                if d.save_out:
+                if d.save_out and (d.out_idx is None or i in d.out_idx):
                     s = SavedTensor(o, is_output=True)
                     saved.append(s)
                     saved_outs.append(s)
                 else:
                     saved_outs.append(None)
-            elif d.save_out and isinstance(o, Tensor):
+            elif d.save_out and isinstance(o, Tensor) and (d.out_idx is None or i in d.out_idx):
                 s = SavedTensor(o)          # e.g. the indices of max/sort, read by the formula
                 saved.append(s)
                 saved_outs.append(s)

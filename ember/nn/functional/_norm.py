@@ -96,7 +96,7 @@ def _layer_norm_backward(ctx, grads, input, weight=None, bias=None, k=1, eps=1e-
 
 
 @differentiable(_layer_norm_backward, inputs=("input", "weight", "bias"),
-                save=("input", "weight", "result"), node="NativeLayerNormBackward0")
+                save=("input", "weight", "result1", "result2"), node="NativeLayerNormBackward0")
 def _layer_norm_fused(input, weight=None, bias=None, k=1, eps=1e-5):
     """(out, mean, rstd) of the layer norm over the last k dims (mean/rstd: one per row)."""
     x = input.contiguous()
@@ -270,7 +270,7 @@ def _batch_norm_train_backward(ctx, grads, input, weight=None, bias=None, eps=1e
 
 
 @differentiable(_batch_norm_train_backward, inputs=("input", "weight", "bias"),
-                save=("input", "weight", "result"), node="NativeBatchNormBackward0")
+                save=("input", "weight", "result1", "result2"), node="NativeBatchNormBackward0")
 def _batch_norm_train(input, weight=None, bias=None, eps=1e-5):
     """(out, mean, var): batch norm with the batch's own statistics (var biased)."""
     x = input.contiguous()
@@ -475,7 +475,7 @@ def _group_norm_backward(ctx, grads, input, weight=None, bias=None, G=1, eps=1e-
 
 
 @differentiable(_group_norm_backward, inputs=("input", "weight", "bias"),
-                save=("input", "weight", "result"), node="NativeGroupNormBackward0")
+                save=("input", "weight", "result1", "result2"), node="NativeGroupNormBackward0")
 def _group_norm_fused(input, weight=None, bias=None, G=1, eps=1e-5):
     """(out, mean, rstd) of the group norm of input (N, C, *) (mean/rstd: (N*G,))."""
     x = input.contiguous()

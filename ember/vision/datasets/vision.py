@@ -1,0 +1,81 @@
+"""VisionDataset: the base class of the image datasets (as torchvision.datasets.VisionDataset)."""
+import os
+
+from ...utils.data import Dataset
+
+__all__ = ["VisionDataset", "StandardTransform"]
+
+
+class StandardTransform:
+    """Apply ``transform`` to the input and ``target_transform`` to the target of one sample."""
+
+    def __init__(self, transform=None, target_transform=None):
+        self.transform = transform
+        self.target_transform = target_transform
+
+    def __call__(self, input, target):
+        if self.transform is not None:
+            input = self.transform(input)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return input, target
+
+    def _format(self, transform, head):
+        lines = repr(transform).splitlines()
+        return [f"{head}{lines[0]}"] + ["{}{}".format(" " * len(head), line) for line in lines[1:]]
+
+    def __repr__(self):
+        body = [self.__class__.__name__]
+        if self.transform is not None:
+            body += self._format(self.transform, "Transform: ")
+        if self.target_transform is not None:
+            body += self._format(self.target_transform, "Target transform: ")
+        return "\n".join(body)
+
+
+class VisionDataset(Dataset):
+    r"""Base class of the vision datasets: a root folder and the sample transforms.
+
+    Args:
+        root (str, optional): the folder the dataset's files live under.
+        transforms (callable, optional): a function of ``(input, target)`` returning both
+            transformed. Cannot be given together with ``transform``/``target_transform``.
+        transform (callable, optional): a function applied to each input image.
+        target_transform (callable, optional): a function applied to each target.
+    """
+
+    _repr_indent = 4
+
+    def __init__(self, root=None, transforms=None, transform=None, target_transform=None):
+        if isinstance(root, (str, bytes, os.PathLike)):
+            root = os.path.expanduser(os.fspath(root))
+        self.root = root
+        has_transforms = transforms is not None
+        has_separate = transform is not None or target_transform is not None
+        if has_transforms and has_separate:
+            raise ValueError("Only transforms or transform/target_transform can be passed as argument")
+        self.transform = transform
+        self.target_transform = target_transform
+        if has_separate:
+            transforms = StandardTransform(transform, target_transform)
+        self.transforms = transforms
+
+    def __getitem__(self, index):
+        raise NotImplementedError
+
+    def __len__(self):
+        raise NotImplementedError
+
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        head = "Dataset " + self.__class__.__name__
+        body = [f"Number of datapoints: {self.__len__()}"]
+        if self.root is not None:
+            body.append(f"Root location: {self.root}")
+        body += self.extra_repr().splitlines()
+        if self.transforms is not None:
+            body += [repr(self.transforms)]
+        lines = [head] + [" " * self._repr_indent + line for line in body]
+        return "\n".join(lines)
