@@ -14,8 +14,9 @@ from .index_kernels import IndexKernels
 from .linalg_kernels import LinalgKernels
 from .random_kernels import RandomKernels
 from .shape_kernels import ShapeKernels
-from .optim_kernels import OptimKernels
 from .nn_kernels import NNKernels
+from .conv_kernels import ConvKernels
+from .optim_kernels import OptimKernels
 
 __all__ = ["backend", "CpuBackend", "Storage"]
 
@@ -45,7 +46,7 @@ def _f32_to_bf16(x):
 
 
 class CpuBackend(ReduceKernels, IndexKernels, LinalgKernels, RandomKernels, ShapeKernels,
-                 OptimKernels, NNKernels):
+                 OptimKernels, ConvKernels, NNKernels):
     """Primitive kernels for tensors whose storage is a CPU :class:`Storage`.
 
     Families live in mixins (reduce_kernels.py, index_kernels.py, ...) so each file stays small;

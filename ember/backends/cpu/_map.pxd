@@ -166,8 +166,8 @@ cdef inline void _unary_f(int op, flt_t* o, const flt_t* a, Py_ssize_t n, double
         for i in range(n): o[i] = sqrt(a[i])
     elif op == RSQRT:
         for i in range(n): o[i] = 1 / sqrt(a[i])
-    elif op == RELU:
-        for i in range(n): o[i] = a[i] if (a[i] > 0 or a[i] != a[i]) else 0
+    elif op == RELU:           # one compare (NaN <= 0 is false, so NaN stays): branch-free, vectorized
+        for i in range(n): o[i] = 0 if a[i] <= 0 else a[i]
     elif op == FLOOR:
         for i in range(n): o[i] = floor(a[i])
     elif op == CEIL:
