@@ -69,3 +69,30 @@ for _n in (256, 512, 1024, 2048):
 case("add_overhead_1", "overhead", lambda q: [randn(1), randn(1)],
      ember=lambda a, b: a + b, numpy=lambda a, b: a + b, torch=lambda a, b: a + b,
      target=at_most_x_torch(3))
+
+
+# -- autograd: cost of recording and differentiating a few small ops (issue #3) ------------------
+def _graph_step(mod):
+    def build(a, b, c):
+        a, b, c = (t.clone().requires_grad_(True) for t in (a, b, c))
+
+        def step():
+            y = a * b + c
+            y.sum().backward()
+        return step
+    return build
+
+
+def _ember_graph(a, b, c):
+    import ember
+    return _graph_step(ember)(a, b, c)
+
+
+def _torch_graph(a, b, c):
+    import torch
+    return _graph_step(torch)(a, b, c)
+
+
+case("autograd_mul_add_4", "autograd", lambda q: [randn(4), randn(4), randn(4)],
+     ember=_ember_graph, torch=_torch_graph, factory=True, check=False,
+     target=at_most_x_torch(3))
