@@ -48,7 +48,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     check_tensor(input, "sort")
     d = _wrap_dim(dim, input.ndim)
     if input.ndim == 0:
-        res = SortResult(input.clone(), _zeros_index(()))
+        res = SortResult(input.clone(), _zeros_index((), input.device))
     else:
         res = SortResult(*_sorted(input, d, bool(descending)))
     return write_out_tuple(res, out, "sort")
