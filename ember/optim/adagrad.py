@@ -59,16 +59,8 @@ class Adagrad(Optimizer):
                 state["step"] = _step_tensor()
                 state["sum"] = full_like(p, initial_accumulator_value)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-        for s in self.state.values():
-            if "step" in s and not isinstance(s["step"], Tensor):
-                s["step"] = _step_tensor(float(s["step"]))
+    _group_defaults = {'foreach': None, 'maximize': False, 'differentiable': False, 'fused': None}
+    _tensor_state_keys = ('step',)
 
     def share_memory(self):
         """Kept for API compatibility (the state lives in ordinary tensors)."""

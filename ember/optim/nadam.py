@@ -59,21 +59,8 @@ class NAdam(Optimizer):
                         foreach=foreach, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0:
-                    if not isinstance(p_state["step"], Tensor):
-                        p_state["step"] = _step_tensor(float(p_state["step"]))
-                    if not isinstance(p_state["mu_product"], Tensor):
-                        p_state["mu_product"] = _step_tensor(float(p_state["mu_product"]))
+    _group_defaults = {'maximize': False, 'foreach': None, 'capturable': False, 'differentiable': False, 'decoupled_weight_decay': False}
+    _tensor_state_keys = ('step', 'mu_product')
 
     @_use_grad_for_differentiable
     def step(self, closure=None):

@@ -152,6 +152,9 @@ class Optimizer:
         >>> opt.zero_grad()
     """
 
+    _group_defaults = {}          # option -> default, filled in when unpickling old states
+    _tensor_state_keys = ()       # per-parameter counters kept as 0-d tensors
+
     def __init__(self, params, defaults):
         self.defaults = defaults
         self._optimizer_step_pre_hooks = OrderedDict()
@@ -189,6 +192,17 @@ class Optimizer:
                 setattr(self, name, OrderedDict())
         self._patch_step_function()
         self.defaults.setdefault("differentiable", False)
+        # group options added after a state was pickled, and host step counters made tensors:
+        # each optimizer declares them as class attributes instead of its own __setstate__
+        for group in self.param_groups:
+            for k, v in self._group_defaults.items():
+                group.setdefault(k, v)
+            for p in group["params"]:
+                p_state = self.state.get(p)
+                if p_state:
+                    for key in self._tensor_state_keys:
+                        if key in p_state and not isinstance(p_state[key], Tensor):
+                            p_state[key] = _step_tensor(float(p_state[key]))
 
     def __repr__(self):
         format_string = self.__class__.__name__ + " ("

@@ -55,14 +55,8 @@ class SGD(Optimizer):
             if foreach:
                 raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
+    _group_defaults = {'nesterov': False, 'maximize': False, 'foreach': None, 'differentiable': False, 'fused': False}
+    _tensor_state_keys = ()
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
