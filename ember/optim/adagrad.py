@@ -1,6 +1,5 @@
 """Adagrad (torch.optim.Adagrad)."""
 from .. import full_like
-from ..tensor import Tensor
 from .optimizer import (Optimizer, _check_lr, _get_value, _step_tensor, _to_scalar,
                         _use_grad_for_differentiable)
 

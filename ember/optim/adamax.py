@@ -1,6 +1,5 @@
 """Adamax (torch.optim.Adamax): Adam with the infinity norm."""
 from .. import maximum, zeros_like
-from ..tensor import Tensor
 from .optimizer import (Optimizer, _check_lr, _get_value, _step_tensor, _to_scalar,
                         _use_grad_for_differentiable)
 
