@@ -21,7 +21,12 @@ from .reduce_kernels import ReduceKernels
 from .index_kernels import IndexKernels
 from .random_kernels import RandomKernels
 from .linalg_kernels import LinalgKernels
+from .lapack_kernels import LapackKernels
 from .nn_kernels import NNKernels
+from .conv_kernels import ConvKernels
+from .optim_kernels import OptimKernels
+from . import (conv_kernels, index_kernels, lapack_kernels, linalg_kernels, nn_kernels,
+               optim_kernels, random_kernels, reduce_kernels)
 
 __all__ = ["OpenCLBackend", "get_backend"]
 
@@ -49,7 +54,8 @@ _C_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat1
             "bool": "Bool"}
 
 
-class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, NNKernels):
+class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, LapackKernels,
+                    NNKernels, ConvKernels, OptimKernels):
     """Primitive kernels for tensors whose storage is a :class:`ClStorage` of one device."""
 
     name = "opencl"
@@ -412,10 +418,22 @@ def program_specs(cldev):
     return specs
 
 
+_FAMILIES = (reduce_kernels, index_kernels, random_kernels, linalg_kernels, lapack_kernels,
+             nn_kernels, conv_kernels, optim_kernels)
+
+
+def all_program_specs(cldev):
+    """Every (source, defines) any kernel family may build on `cldev`."""
+    specs = list(program_specs(cldev))
+    for fam in _FAMILIES:
+        specs += fam.program_specs(cldev)
+    return specs
+
+
 def warmup(index=None):
-    """Build (or load from the disk cache) every program of program_specs; returns the count."""
+    """Build (or load from the disk cache) every program of every family; returns the count."""
     b = get_backend(index)
-    specs = program_specs(b.dev)
+    specs = all_program_specs(b.dev)
     for source, defines in specs:
         b.programs.get(source, defines)
     return len(specs)

@@ -1,0 +1,14 @@
+"""OpenCL kernels: fused optimizer updates (SGD, Adam/AdamW).
+
+Mixed into OpenCLBackend; methods mirror the CPU backend's primitives of the same name (same
+arguments, same filled outputs) and enqueue work on the device queue.
+"""
+
+
+class OptimKernels:
+    pass
+
+
+def program_specs(cldev):
+    """Every (source, defines) this family may build on `cldev` (for --warmup)."""
+    return []
