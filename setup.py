@@ -56,6 +56,8 @@ class BuildExt(build_ext):
             compile_args.append("-Wno-unused-function")
         elif self.compiler.compiler_type == "msvc":
             compile_args += ["/O2", "/openmp"]
+        if not self.parallel:                    # compile the extensions side by side
+            self.parallel = os.cpu_count() or 1
         for ext in self.extensions:
             ext.extra_compile_args = compile_args + list(ext.extra_compile_args or [])
             ext.extra_link_args = link_args + list(ext.extra_link_args or [])
@@ -89,7 +91,8 @@ setup(
     package_dir={"ember.kernels_cl": "kernels_cl"},
     package_data={"ember.kernels_cl": ["*.cl", "*.h"], "ember.backends.cpu": ["*.pxd", "*.h", "*.pyi"],
                   "ember.vision.datasets": ["data/*.csv.gz", "data/*.md"]},
-    ext_modules=cythonize(extensions, compiler_directives=directives),
+    ext_modules=cythonize(extensions, compiler_directives=directives,
+                          nthreads=min(os.cpu_count() or 1, len(extensions))),
     cmdclass={"build_ext": BuildExt},
     zip_safe=False,
 )
