@@ -23,7 +23,12 @@ def _opencl_available():
 
 
 DEVICES = ["cpu"]
-_HAS_OPENCL_BACKEND = hasattr(ember, "opencl")
+# EMBER_TEST_DEVICES=cpu,opencl runs the device-parametrized suite on OpenCL too (development,
+# until every op family runs there)
+_HAS_OPENCL_BACKEND = (hasattr(ember, "opencl")
+                       or "opencl" in os.environ.get("EMBER_TEST_DEVICES", "").split(","))
+if _HAS_OPENCL_BACKEND:
+    import ember.opencl  # noqa: F401
 if _HAS_OPENCL_BACKEND:
     if _opencl_available():
         DEVICES.append("opencl")

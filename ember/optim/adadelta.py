@@ -1,7 +1,7 @@
 """Adadelta (torch.optim.Adadelta)."""
 from .. import zeros_like
-from .optimizer import (Optimizer, _check_lr, _get_value, _step_tensor, _to_scalar,
-                        _use_grad_for_differentiable)
+from .optimizer import (Optimizer, _check_lr, _fused_step, _get_value, _next_step,
+                        _step_tensor, _to_scalar, _use_grad_for_differentiable)
 
 __all__ = ["Adadelta"]
 
@@ -46,6 +46,14 @@ class Adadelta(Optimizer):
     _group_defaults = {'foreach': None, 'maximize': False, 'differentiable': False, 'capturable': False}
     _tensor_state_keys = ('step',)
 
+    def _init_state(self, p, group):
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _step_tensor()
+            state["square_avg"] = zeros_like(p)
+            state["acc_delta"] = zeros_like(p)
+        return state
+
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step.
@@ -58,21 +66,16 @@ class Adadelta(Optimizer):
         for group in self.param_groups:
             lr = _get_value(_to_scalar(group["lr"]))
             rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
+            for p, grad, state in self._params_with_grad(group):
+                _next_step(state)
+                square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+                if _fused_step("adadelta_step", group, p, grad, (square_avg, acc_delta), lr=lr,
+                               rho=rho, eps=eps, weight_decay=wd, maximize=group["maximize"]):
                     continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["square_avg"] = zeros_like(p)
-                    state["acc_delta"] = zeros_like(p)
-                state["step"] += 1
                 if group["maximize"]:
                     grad = -grad
                 if wd != 0:
                     grad = grad.add(p, alpha=wd)
-                square_avg, acc_delta = state["square_avg"], state["acc_delta"]
                 square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
                 std = square_avg.add(eps).sqrt_()
                 delta = acc_delta.add(eps).sqrt_()

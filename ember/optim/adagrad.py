@@ -1,7 +1,7 @@
 """Adagrad (torch.optim.Adagrad)."""
 from .. import full_like
-from .optimizer import (Optimizer, _check_lr, _get_value, _step_tensor, _to_scalar,
-                        _use_grad_for_differentiable)
+from .optimizer import (Optimizer, _check_lr, _fused_step, _get_value, _next_step,
+                        _step_tensor, _to_scalar, _use_grad_for_differentiable)
 
 __all__ = ["Adagrad"]
 
@@ -81,20 +81,17 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             lr = _get_value(_to_scalar(group["lr"]))
             wd, lr_decay, eps = group["weight_decay"], group["lr_decay"], group["eps"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
+            for p, grad, state in self._params_with_grad(group):
+                step = _next_step(state)
+                clr = lr / (1 + (step - 1) * lr_decay)
+                state_sum = state["sum"]
+                if _fused_step("adagrad_step", group, p, grad, (state_sum,), clr=clr,
+                               weight_decay=wd, eps=eps, maximize=group["maximize"]):
                     continue
-                state = self.state[p]
-                step_t = state["step"]
-                step_t += 1
-                step = _get_value(step_t)
                 if group["maximize"]:
                     grad = -grad
                 if wd != 0:
                     grad = grad.add(p, alpha=wd)
-                clr = lr / (1 + (step - 1) * lr_decay)
-                state_sum = state["sum"]
                 state_sum.addcmul_(grad, grad, value=1)
                 std = state_sum.sqrt().add_(eps)
                 p.addcdiv_(grad, std, value=-clr)

@@ -1,8 +1,8 @@
 """Adam (torch.optim.Adam); AdamW is Adam with decoupled weight decay (adamw.py)."""
 from .. import maximum, zeros_like
 from ..tensor import Tensor
-from .optimizer import (Optimizer, _bump, _check_lr, _fused_ok, _get_value, _step_tensor,
-                        _to_scalar, _use_grad_for_differentiable)
+from .optimizer import (Optimizer, _check_lr, _fused_step, _get_value, _next_step,
+                        _step_tensor, _to_scalar, _use_grad_for_differentiable)
 
 __all__ = ["Adam"]
 
@@ -116,26 +116,17 @@ class Adam(Optimizer):
             wd, eps = group["weight_decay"], group["eps"]
             amsgrad, maximize = group["amsgrad"], group["maximize"]
             decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self._init_state(p, group)
+            for p, grad, state in self._params_with_grad(group):
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                max_sq = state.get("max_exp_avg_sq") if amsgrad else None
-                step_t = state["step"]
-                step_t += 1
-                step = _get_value(step_t)
+                max_sq = state["max_exp_avg_sq"] if amsgrad else None
+                step = _next_step(state)
                 step_size = lr / (1 - beta1 ** step)
                 bc2_sqrt = (1 - beta2 ** step) ** 0.5
-                fused = getattr(p.device.backend, "adam_step", None)
-                if fused is not None and _fused_ok(group, p, grad, exp_avg, exp_avg_sq,
-                                                   *((max_sq,) if amsgrad else ())):
-                    fused(p, grad, exp_avg, exp_avg_sq, max_sq, lr=lr, beta1=beta1, beta2=beta2,
-                          eps=eps, weight_decay=wd, step_size=step_size,
-                          bias_correction2_sqrt=bc2_sqrt, amsgrad=amsgrad, maximize=maximize,
-                          decoupled_weight_decay=decoupled)
-                    _bump(p, exp_avg, exp_avg_sq, max_sq)
+                if _fused_step("adam_step", group, p, grad, (exp_avg, exp_avg_sq, max_sq), lr=lr,
+                               beta1=beta1, beta2=beta2, eps=eps, weight_decay=wd,
+                               step_size=step_size, bias_correction2_sqrt=bc2_sqrt,
+                               amsgrad=amsgrad, maximize=maximize,
+                               decoupled_weight_decay=decoupled):
                     continue
                 if maximize:
                     grad = -grad

@@ -1,7 +1,7 @@
 """Adamax (torch.optim.Adamax): Adam with the infinity norm."""
 from .. import maximum, zeros_like
-from .optimizer import (Optimizer, _check_lr, _get_value, _step_tensor, _to_scalar,
-                        _use_grad_for_differentiable)
+from .optimizer import (Optimizer, _check_lr, _fused_step, _get_value, _next_step,
+                        _step_tensor, _to_scalar, _use_grad_for_differentiable)
 
 __all__ = ["Adamax"]
 
@@ -47,6 +47,14 @@ class Adamax(Optimizer):
     _group_defaults = {'foreach': None, 'maximize': False, 'differentiable': False, 'capturable': False}
     _tensor_state_keys = ('step',)
 
+    def _init_state(self, p, group):
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _step_tensor()
+            state["exp_avg"] = zeros_like(p)
+            state["exp_inf"] = zeros_like(p)
+        return state
+
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step.
@@ -60,24 +68,19 @@ class Adamax(Optimizer):
             lr = _get_value(_to_scalar(group["lr"]))
             beta1, beta2 = group["betas"]
             eps, wd = group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
+            for p, grad, state in self._params_with_grad(group):
+                step = _next_step(state)
+                exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
+                clr = lr / (1 - beta1 ** step)
+                if _fused_step("adamax_step", group, p, grad, (exp_avg, exp_inf), clr=clr,
+                               beta1=beta1, beta2=beta2, eps=eps, weight_decay=wd,
+                               maximize=group["maximize"]):
                     continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_inf"] = zeros_like(p)
-                step_t = state["step"]
-                step_t += 1
                 if group["maximize"]:
                     grad = -grad
                 if wd != 0:
                     grad = grad.add(p, alpha=wd)
-                exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
                 exp_avg.lerp_(grad, 1 - beta1)
                 maximum(exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)
-                clr = lr / (1 - beta1 ** _get_value(step_t))
                 p.addcdiv_(exp_avg, exp_inf, value=-clr)
         return loss

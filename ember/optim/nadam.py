@@ -1,7 +1,7 @@
 """NAdam (torch.optim.NAdam): Adam with Nesterov momentum."""
 from .. import zeros_like
-from .optimizer import (Optimizer, _check_lr, _get_value, _step_tensor, _to_scalar,
-                        _use_grad_for_differentiable)
+from .optimizer import (Optimizer, _check_lr, _fused_step, _get_value, _next_step,
+                        _step_tensor, _to_scalar, _use_grad_for_differentiable)
 
 __all__ = ["NAdam"]
 
@@ -61,6 +61,17 @@ class NAdam(Optimizer):
     _group_defaults = {'maximize': False, 'foreach': None, 'capturable': False, 'differentiable': False, 'decoupled_weight_decay': False}
     _tensor_state_keys = ('step', 'mu_product')
 
+    def _init_state(self, p, group):
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _step_tensor()
+            # the running product of the momentum coefficients, kept (as PyTorch) in a host
+            # tensor of the step counter's precision
+            state["mu_product"] = _step_tensor(1.0)
+            state["exp_avg"] = zeros_like(p)
+            state["exp_avg_sq"] = zeros_like(p)
+        return state
+
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step.
@@ -74,38 +85,35 @@ class NAdam(Optimizer):
             lr = _get_value(_to_scalar(group["lr"]))
             beta1, beta2 = group["betas"]
             eps, wd, psi = group["eps"], group["weight_decay"], group["momentum_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    # the running product of the momentum coefficients, kept (as PyTorch) in a
-                    # host tensor of the step counter's precision
-                    state["mu_product"] = _step_tensor(1.0)
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_avg_sq"] = zeros_like(p)
-                step_t, mu_product = state["step"], state["mu_product"]
+            decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
+            for p, grad, state in self._params_with_grad(group):
+                step = _next_step(state)
+                mu_product = state["mu_product"]
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                step_t += 1
-                step = _get_value(step_t)
                 bias_correction2 = 1 - beta2 ** step
-                if group["maximize"]:
-                    grad = -grad
-                if wd != 0:
-                    if group["decoupled_weight_decay"]:
-                        p.mul_(1 - lr * wd)
-                    else:
-                        grad = grad.add(p, alpha=wd)
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
                 mu_product *= mu
+                mu_prod = _get_value(mu_product)
+                mu_product_next = mu_prod * mu_next
+                grad_coef = -lr * (1.0 - mu) / (1.0 - mu_prod)
+                exp_avg_coef = (-lr * mu_next) / (1.0 - mu_product_next)
+                if _fused_step("nadam_step", group, p, grad, (exp_avg, exp_avg_sq), lr=lr,
+                               beta1=beta1, beta2=beta2, eps=eps, weight_decay=wd,
+                               bias_correction2=bias_correction2, grad_coef=grad_coef,
+                               exp_avg_coef=exp_avg_coef, decoupled_weight_decay=decoupled,
+                               maximize=maximize):
+                    continue
+                if maximize:
+                    grad = -grad
+                if wd != 0:
+                    if decoupled:
+                        p.mul_(1 - lr * wd)
+                    else:
+                        grad = grad.add(p, alpha=wd)
                 exp_avg.lerp_(grad, 1 - beta1)
                 exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
                 denom = exp_avg_sq.div(bias_correction2).sqrt().add_(eps)
-                mu_prod = _get_value(mu_product)
-                mu_product_next = mu_prod * mu_next
-                p.addcdiv_(grad, denom, value=-lr * (1.0 - mu) / (1.0 - mu_prod))
-                p.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
+                p.addcdiv_(grad, denom, value=grad_coef)
+                p.addcdiv_(exp_avg, denom, value=exp_avg_coef)
         return loss

@@ -85,26 +85,55 @@ def _check_lr(lr):
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
-def _fused_ok(group, *tensors):
-    """Whether the backend's fused kernel may run this update: contiguous same-dtype float32/
-    float64 tensors of one shape on one device, not differentiable, ``fused`` not False."""
+def _next_step(state):
+    """Advance the parameter's step counter (a 0-d host tensor, in place) and return the new
+    count as a Python number."""
+    step_t = state["step"]
+    step_t += 1
+    return _get_value(step_t)
+
+
+def _fused_ok(group, p, grad, state):
+    """Whether a fused kernel may update `p`: contiguous float32/float64 parameter and state of
+    one shape, dtype and device, a gradient of the same shape, dtype and device (any layout), not
+    differentiable, neither ``fused`` nor ``foreach`` False."""
     if group.get("differentiable") or group.get("fused") is False or group.get("foreach") is False:
         return False
-    p = tensors[0]
     if p.dtype is not _dt.float32 and p.dtype is not _dt.float64:
         return False
-    for t in tensors:
+    if grad.dtype is not p.dtype or grad._shape != p._shape or grad.device != p.device:
+        return False
+    if grad._requires_grad and grad.grad_fn is not None:
+        return False
+    for t in (p, *state):
+        if t is None:
+            continue
         if (t.dtype is not p.dtype or t._shape != p._shape or t.device != p.device
                 or not t.is_contiguous() or t._requires_grad and t.grad_fn is not None):
             return False
     return True
 
 
-def _bump(*tensors):
-    """Advance the version counters of tensors a fused kernel wrote (autograd checks them)."""
-    for t in tensors:
+def _fused_step(kernel, group, p, grad, state, **scalars):
+    """Update `p` and its `state` tensors (None for those an option turns off) with the backend
+    primitive named `kernel`, ``backend.<kernel>(p, grad, *state, **scalars)``, when the backend
+    defines it and :func:`_fused_ok` allows it; then advance the version counters of what it
+    wrote. A non-contiguous gradient is copied first (one pass instead of the op-by-op update).
+
+    Returns whether it ran; when it did not, nothing was modified and the caller runs the
+    op-by-op update.
+    """
+    fn = getattr(p.device.backend, kernel, None)
+    if fn is None or not _fused_ok(group, p, grad, state):
+        return False
+    if not grad.is_contiguous():
+        grad = grad.contiguous()
+    fn(p, grad, *state, **scalars)
+    p._bump_version()
+    for t in state:
         if t is not None:
             t._bump_version()
+    return True
 
 
 def register_optimizer_step_pre_hook(hook):
@@ -436,6 +465,20 @@ class Optimizer:
                 loss (optional for most optimizers).
         """
         raise NotImplementedError
+
+    def _init_state(self, p, group):
+        """The state of parameter `p` of `group`, created on its first step (optimizers whose
+        update keeps state override this)."""
+        return self.state[p]
+
+    def _params_with_grad(self, group):
+        """``(p, grad, state)`` for each parameter of `group` that has a gradient, in order, with
+        its state created by :meth:`_init_state`; parameters without one are skipped (no state,
+        no update), as in PyTorch."""
+        for p in group["params"]:
+            grad = p.grad
+            if grad is not None:
+                yield p, grad, self._init_state(p, group)
 
     def _eval_closure(self, closure):
         if closure is None:

@@ -1,7 +1,7 @@
 """RAdam (torch.optim.RAdam): Adam with a rectified adaptive learning rate."""
 from .. import zeros_like
-from .optimizer import (Optimizer, _check_lr, _get_value, _step_tensor, _to_scalar,
-                        _use_grad_for_differentiable)
+from .optimizer import (Optimizer, _check_lr, _fused_step, _get_value, _next_step,
+                        _step_tensor, _to_scalar, _use_grad_for_differentiable)
 
 __all__ = ["RAdam"]
 
@@ -57,6 +57,14 @@ class RAdam(Optimizer):
     _group_defaults = {'foreach': None, 'maximize': False, 'differentiable': False, 'decoupled_weight_decay': False, 'capturable': False}
     _tensor_state_keys = ('step',)
 
+    def _init_state(self, p, group):
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _step_tensor()
+            state["exp_avg"] = zeros_like(p)
+            state["exp_avg_sq"] = zeros_like(p)
+        return state
+
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step.
@@ -70,36 +78,35 @@ class RAdam(Optimizer):
             lr = _get_value(_to_scalar(group["lr"]))
             beta1, beta2 = group["betas"]
             eps, wd = group["eps"], group["weight_decay"]
+            decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
             rho_inf = 2 / (1 - beta2) - 1
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_avg_sq"] = zeros_like(p)
-                step_t = state["step"]
+            for p, grad, state in self._params_with_grad(group):
+                step = _next_step(state)
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                step_t += 1
-                step = _get_value(step_t)
-                if group["maximize"]:
+                bias_correction1 = 1 - beta1 ** step
+                bias_correction2 = 1 - beta2 ** step
+                rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+                rect = None
+                if rho_t > 5.0:
+                    rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                            / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+                if _fused_step("radam_step", group, p, grad, (exp_avg, exp_avg_sq), lr=lr,
+                               beta1=beta1, beta2=beta2, eps=eps, weight_decay=wd,
+                               bias_correction1=bias_correction1,
+                               bias_correction2_sqrt=bias_correction2 ** 0.5, rect=rect,
+                               decoupled_weight_decay=decoupled, maximize=maximize):
+                    continue
+                if maximize:
                     grad = -grad
                 if wd != 0:
-                    if group["decoupled_weight_decay"]:
+                    if decoupled:
                         p.mul_(1 - lr * wd)
                     else:
                         grad = grad.add(p, alpha=wd)
                 exp_avg.lerp_(grad, 1 - beta1)
                 exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2 = 1 - beta2 ** step
                 bias_corrected_exp_avg = exp_avg / bias_correction1
-                rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
-                if rho_t > 5.0:
-                    rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
-                            / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+                if rect is not None:
                     adaptive_lr = (bias_correction2 ** 0.5) / exp_avg_sq.sqrt().add_(eps)
                     p.add_(bias_corrected_exp_avg * lr * adaptive_lr * rect, alpha=-1.0)
                 else:

@@ -1,7 +1,7 @@
 """RMSprop (torch.optim.RMSprop)."""
 from .. import zeros_like
-from .optimizer import (Optimizer, _check_lr, _get_value, _step_tensor, _to_scalar,
-                        _use_grad_for_differentiable)
+from .optimizer import (Optimizer, _check_lr, _fused_step, _get_value, _next_step,
+                        _step_tensor, _to_scalar, _use_grad_for_differentiable)
 
 __all__ = ["RMSprop"]
 
@@ -56,6 +56,17 @@ class RMSprop(Optimizer):
     _group_defaults = {'momentum': 0, 'centered': False, 'foreach': None, 'maximize': False, 'differentiable': False, 'capturable': False}
     _tensor_state_keys = ('step',)
 
+    def _init_state(self, p, group):
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _step_tensor()
+            state["square_avg"] = zeros_like(p)
+            if group["momentum"] > 0:
+                state["momentum_buffer"] = zeros_like(p)
+            if group["centered"]:
+                state["grad_avg"] = zeros_like(p)
+        return state
+
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step.
@@ -69,34 +80,27 @@ class RMSprop(Optimizer):
             lr = _get_value(_to_scalar(group["lr"]))
             alpha, eps, wd = group["alpha"], group["eps"], group["weight_decay"]
             momentum, centered = group["momentum"], group["centered"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
+            for p, grad, state in self._params_with_grad(group):
+                _next_step(state)
+                square_avg = state["square_avg"]
+                grad_avg = state["grad_avg"] if centered else None
+                buf = state["momentum_buffer"] if momentum > 0 else None
+                if _fused_step("rmsprop_step", group, p, grad, (square_avg, grad_avg, buf), lr=lr,
+                               alpha=alpha, eps=eps, weight_decay=wd, momentum=momentum,
+                               centered=centered, maximize=group["maximize"]):
                     continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["square_avg"] = zeros_like(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = zeros_like(p)
-                    if centered:
-                        state["grad_avg"] = zeros_like(p)
-                state["step"] += 1
                 if group["maximize"]:
                     grad = -grad
                 if wd != 0:
                     grad = grad.add(p, alpha=wd)
-                square_avg = state["square_avg"]
                 square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
                 if centered:
-                    grad_avg = state["grad_avg"]
                     grad_avg.lerp_(grad, 1 - alpha)
                     avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
                 else:
                     avg = square_avg.sqrt()
                 avg = avg.add_(eps)
                 if momentum > 0:
-                    buf = state["momentum_buffer"]
                     buf.mul_(momentum).addcdiv_(grad, avg)
                     p.add_(buf, alpha=-lr)
                 else:

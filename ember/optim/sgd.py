@@ -1,7 +1,7 @@
 """Stochastic gradient descent, optionally with momentum (torch.optim.SGD)."""
 from .. import empty_like
 from ..tensor import Tensor
-from .optimizer import (Optimizer, _bump, _check_lr, _fused_ok, _get_value, _to_scalar,
+from .optimizer import (Optimizer, _check_lr, _fused_step, _get_value, _to_scalar,
                         _use_grad_for_differentiable)
 
 __all__ = ["SGD"]
@@ -58,6 +58,10 @@ class SGD(Optimizer):
     _group_defaults = {'nesterov': False, 'maximize': False, 'foreach': None, 'differentiable': False, 'fused': False}
     _tensor_state_keys = ()
 
+    def _init_state(self, p, group):
+        # only momentum keeps state (its buffer, created by the first step)
+        return self.state[p] if group["momentum"] != 0 else None
+
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step.
@@ -75,24 +79,18 @@ class SGD(Optimizer):
             nesterov = group["nesterov"]
             maximize = group["maximize"]
             differentiable = group["differentiable"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p] if momentum != 0 else None
+            for p, grad, state in self._params_with_grad(group):
                 buf = state.get("momentum_buffer") if state is not None else None
-                fused = getattr(p.device.backend, "sgd_step", None)
-                if fused is not None and not isinstance(weight_decay, Tensor) and _fused_ok(
-                        group, p, grad, *((buf,) if buf is not None else ())):
-                    first = momentum != 0 and buf is None
-                    if first:
-                        buf = empty_like(p)
-                        state["momentum_buffer"] = buf
-                    fused(p, grad, buf, lr=lr, momentum=momentum, dampening=dampening,
-                          weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
-                          first=first)
-                    _bump(p, buf)
-                    continue
+                first = momentum != 0 and buf is None
+                if not isinstance(weight_decay, Tensor):
+                    new_buf = empty_like(p) if first else buf
+                    if _fused_step("sgd_step", group, p, grad, (new_buf,), lr=lr,
+                                   momentum=momentum, dampening=dampening,
+                                   weight_decay=weight_decay, nesterov=nesterov,
+                                   maximize=maximize, first=first):
+                        if first:
+                            state["momentum_buffer"] = new_buf
+                        continue
                 g = -grad if maximize else grad
                 if weight_decay != 0:
                     if isinstance(weight_decay, Tensor) and weight_decay.requires_grad:
@@ -111,4 +109,3 @@ class SGD(Optimizer):
                 else:
                     p.add_(g, alpha=-lr)
         return loss
-

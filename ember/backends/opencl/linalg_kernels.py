@@ -1,14 +1,268 @@
-"""OpenCL kernels: GEMM (tiled, batched, strided operands, per-device variants).
+"""OpenCL kernels: GEMM (batched, strided operands, per-device variants), kernels_cl/gemm.cl.
 
 Mixed into OpenCLBackend; methods mirror the CPU backend's primitives of the same name (same
-arguments, same filled outputs) and enqueue work on the device queue.
+arguments, same filled outputs) and enqueue work on the device queue without waiting.
+
+Operands are read by strides: row- or column-major matrices, transposed views, stride-0
+(broadcast) batch dims and a strided `out` all run without a copy of any operand. Batch dims are
+coalesced (size-1 dims dropped, contiguous neighbours merged) into at most GMAXB = 3, which one
+launch covers (the batch index is the launch's third dimension); more are looped here.
+
+Two kernel designs (gemm.cl explains both), chosen per device class: CPU runtimes pack b into
+zero-padded panels (a scratch buffer from the allocator, converted to the accumulator type) and
+run a register-blocked micro-kernel without local memory; GPUs run local-memory tiles with
+register blocking. ``_gemm_variant`` ('cpu' / 'gpu', an instance attribute) or the environment
+variable ``EMBER_OPENCL_GEMM`` overrides the device class: the tests run the GPU kernel on PoCL.
+Tile parameters come from small tables keyed by device class and vendor (``_CPU_TILES``,
+``_GPU_TILES``).
+
+When a problem is narrow (a matrix-vector product: n far below a panel's width), the CPU design
+computes the transposed product out^T = b^T a^T instead, which only swaps strides.
 """
+import os
+
+import numpy as np
+
+from ... import dtypes as _dt
+
+__all__ = ["LinalgKernels", "GPLAN_DTYPE", "program_specs"]
+
+GMAXB = 3                               # batch dims of gplan_t (gemm.cl)
+_NPLAN = 16 + 7 * GMAXB
+GPLAN_DTYPE = np.dtype([("p", np.int64, (_NPLAN,))])
+_BS, _SA, _SB, _SC, _SP, _QS, _QB = (16 + GMAXB * i for i in range(7))
+_FLAG_A_KFAST, _FLAG_B_NFAST = 1, 2
+_GPU_GRID = 65535                       # work-groups per launch in dims 1 and 2 on GPUs
+_VARIANTS = ("cpu", "gpu")
+
+# CPU runtimes, by accumulator bytes: MR rows x NV vectors of VW lanes per work-item, work-groups
+# of LR row blocks x LP panels. Measured on PoCL 3.1 / Zen 4 (AVX-512): 12 x 32 float
+# accumulators fill 24 of the 32 vector registers; a work-group then covers 96 rows of a and 128
+# columns of b, whose panels stay in L2 while the group runs.
+_CPU_TILES = {4: (12, 2, 16, 8, 4), 8: (12, 2, 8, 8, 4)}
+
+# GPUs, by vendor (a substring of the device's vendor name; "default" otherwise), accumulator
+# bytes and size class (large: enough tiles of the large shape to fill the device):
+# (MWG, NWG, KWG, MDIMC, NDIMC, VW) = work-group tile, k slice, work-items per dim, vector width
+# of the local reads. A work-item computes (MWG/MDIMC) x (NWG/NDIMC) outputs.
+_GPU_TILES = {
+    "default": {(4, True): (128, 128, 16, 16, 16, 4), (4, False): (64, 64, 16, 16, 16, 4),
+                (8, True): (64, 64, 16, 16, 16, 2), (8, False): (32, 32, 16, 16, 16, 2)},
+}
+
+
+def _cdiv(a, b):
+    return -(-a // b)
+
+
+def _prod(xs):
+    n = 1
+    for x in xs:
+        n *= x
+    return n
+
+
+def _acc_dtype(dt):
+    """The accumulator dtype of a product of `dt` (the packed panels hold it)."""
+    if dt is _dt.float64:
+        return _dt.float64
+    return _dt.float32 if dt.is_floating_point else _dt.int64
+
+
+def _coalesce_batch(shape, strides):
+    """Batch dims and per-operand strides with size-1 dims dropped and dims merged into their
+    outer neighbour where that is contiguous with them for every operand (outer first)."""
+    dims, out = [], [[] for _ in strides]
+    for d, n in enumerate(shape):
+        if n == 1:
+            continue
+        if dims and all(s[-1] == st[d] * n for s, st in zip(out, strides)):
+            dims[-1] *= n
+            for s, st in zip(out, strides):
+                s[-1] = st[d]
+            continue
+        dims.append(n)
+        for s, st in zip(out, strides):
+            s.append(st[d])
+    return dims, out
+
+
+def _cpu_tiles(cldev, acc_bytes):
+    return _CPU_TILES[acc_bytes]
+
+
+def _gpu_tiles(cldev, acc_bytes, large):
+    """The GPU tile parameters for this device, shrunk to its work-group size and local memory."""
+    table = next((t for v, t in _GPU_TILES.items() if v != "default" and v in
+                  cldev.vendor.lower()), _GPU_TILES["default"])
+    mwg, nwg, kwg, mdimc, ndimc, vw = table[(acc_bytes, large)]
+    while mdimc * ndimc > cldev.max_work_group_size and mdimc > 1:
+        mdimc, ndimc, mwg, nwg = mdimc // 2, ndimc // 2, mwg // 2, nwg // 2
+    while (kwg * (mwg + nwg + 2 * vw) * acc_bytes > cldev.local_memory and mwg > vw * mdimc):
+        mwg, nwg = mwg // 2, nwg // 2
+    return mwg, nwg, kwg, mdimc, ndimc, vw
+
+
+def _defines(code, variant, tiles):
+    """-D defines of the gemm.cl program for dtype `code` and the variant's tile parameters."""
+    base = (("IN_CODE", code), ("OUT_CODE", code))
+    if variant == "cpu":
+        mr, nv, vw = tiles[:3]
+        return base + (("GEMM_CPU", 1), ("MR", mr), ("NV", nv), ("VW", vw))
+    names = ("MWG", "NWG", "KWG", "MDIMC", "NDIMC", "VW")
+    return base + (("GEMM_GPU", 1),) + tuple(zip(names, tiles))
 
 
 class LinalgKernels:
-    pass
+    """Matrix products on an OpenCL device; mixed into OpenCLBackend."""
+
+    def _gvariant(self):
+        """'gpu' or 'cpu': which GEMM design runs (the device class unless overridden)."""
+        v = self.__dict__.get("_gemm_variant") or os.environ.get("EMBER_OPENCL_GEMM")
+        if not v:
+            return "gpu" if self.dev.is_gpu else "cpu"
+        if v not in _VARIANTS:
+            raise ValueError(f"EMBER_OPENCL_GEMM must be 'cpu' or 'gpu', not {v!r}")
+        return v
+
+    def _gemm_kernel(self, prog, name, nbufs):
+        hit = prog._kernels.get(name)
+        if hit is None:
+            hit = prog.kernel(name, [None] * nbufs + [GPLAN_DTYPE])
+        return hit
+
+    def matmul(self, out, a, b):
+        """out[..., m, n] = a[..., m, k] @ b[..., k, n]; this method modifies `out`.
+
+        The three share one batch shape (broadcast batch dims arrive as stride-0 views) and one
+        dtype; any strides, no operand is copied. Floats accumulate in float32 (float64 for
+        float64; float16 / bfloat16 are rounded once at the end), integers exactly in int64 and
+        wrap on store like the CPU's; bool gives the logical or of ands, as the CPU backend.
+        k == 0 fills zeros.
+        """
+        dt = out.dtype
+        for t in (out, a, b):
+            self._check_dtype(t.dtype)
+        bufs = (self._buf(out), self._buf(a), self._buf(b))
+        if a.dtype is not dt or b.dtype is not dt:
+            raise RuntimeError(f"matmul: expected one dtype, got {a.dtype}, {b.dtype} into {dt}")
+        if out.numel() == 0:
+            return
+        m, n, k = out._shape[-2], out._shape[-1], a._shape[-1]
+        if k == 0:
+            self.fill(out, 0)
+            return
+        variant = self._gvariant()
+        acc_bytes = _acc_dtype(dt).itemsize
+        nb = out.numel() // (m * n)
+        if variant == "cpu":
+            tiles = _cpu_tiles(self.dev, acc_bytes)
+            mr, nr = tiles[0], tiles[1] * tiles[2]
+            cost = lambda r, c: _cdiv(r, mr) * mr * _cdiv(c, nr) * nr
+            swap = cost(n, m) < cost(m, n)
+        else:
+            big = _gpu_tiles(self.dev, acc_bytes, True)
+            large = _cdiv(m, big[0]) * _cdiv(n, big[1]) * nb >= 2 * max(1, self.dev.compute_units)
+            tiles = big if large else _gpu_tiles(self.dev, acc_bytes, False)
+            swap = _cdiv(n, tiles[1]) > _GPU_GRID >= _cdiv(m, tiles[0])
+        prog = self.programs.get("gemm.cl", _defines(dt.code, variant, tiles))
+        sa, sb, sc = a._stride, b._stride, out._stride
+        mats = [sa[-2], sa[-1], sb[-2], sb[-1], sc[-2], sc[-1]]
+        offs = [a._offset, b._offset, out._offset]
+        dims, (bsc, bsa, bsb) = _coalesce_batch(out._shape[:-2], [sc[:-2], sa[:-2], sb[:-2]])
+        if swap:                       # out^T = b^T @ a^T: a and b trade places, strides flip
+            m, n = n, m
+            mats = [mats[3], mats[2], mats[1], mats[0], mats[5], mats[4]]
+            offs = [offs[1], offs[0], offs[2]]
+            bufs = (bufs[0], bufs[2], bufs[1])
+            bsa, bsb = bsb, bsa
+        run = self._gemm_cpu if variant == "cpu" else self._gemm_gpu
+        lead = max(0, len(dims) - GMAXB)
+        for idx in np.ndindex(*dims[:lead]):
+            o = [off + sum(i * s[d] for d, i in enumerate(idx))
+                 for off, s in zip(offs, (bsa, bsb, bsc))]
+            run(prog, tiles, dt, bufs, m, n, k, mats, o, dims[lead:],
+                [s[lead:] for s in (bsa, bsb, bsc)])
+
+    # -- plans and launches ------------------------------------------------------------------
+    @staticmethod
+    def _plan(m, n, k, mats, offs, dims, bstrides):
+        """The gplan_t record (batch dims left-padded with size 1, stride 0)."""
+        p = np.zeros(_NPLAN, np.int64)
+        p[0:3] = m, n, k
+        p[3:9] = mats
+        p[9:12] = offs
+        p[_BS:_BS + GMAXB] = 1
+        p[_QS:_QS + GMAXB] = 1
+        pad = GMAXB - len(dims)
+        p[_BS + pad:_BS + GMAXB] = dims
+        for base, s in zip((_SA, _SB, _SC), bstrides):
+            p[base + pad:base + GMAXB] = s
+        return p
+
+    def _gemm_cpu(self, prog, tiles, dt, bufs, m, n, k, mats, offs, dims, bstrides):
+        """Pack b's panels (only the batch dims where b is not broadcast), then the micro-kernel."""
+        from ...tensor import _empty
+        mr, nv, vw, lr, lp = tiles
+        nr = nv * vw
+        npan = _cdiv(n, nr)
+        pq = npan * nr * k
+        p = self._plan(m, n, k, mats, offs, dims, bstrides)
+        pad = GMAXB - len(dims)
+        sb = bstrides[1]
+        # packed strides: contiguous over the dims where b varies, 0 where it is broadcast
+        step = pq
+        for d in reversed(range(len(dims))):
+            if sb[d] != 0:
+                p[_SP + pad + d] = step
+                step *= dims[d]
+        qdims = [(n_, s) for n_, s in zip(dims, sb) if s != 0]
+        qpad = GMAXB - len(qdims)
+        for j, (n_, s) in enumerate(qdims):
+            p[_QS + qpad + j], p[_QB + qpad + j] = n_, s
+        nq = _prod(q[0] for q in qdims)
+        p[13] = pq
+        packed = _empty((nq * pq,), _acc_dtype(dt), self.device)
+        pbuf = packed._storage.buffer
+        enqueue, q = self._cl.enqueue_nd_range_kernel, self.queue
+        kern, _ = self._gemm_kernel(prog, "gemm_pack", 2)
+        kern.set_args(bufs[2], pbuf, p.view(GPLAN_DTYPE)[0])
+        enqueue(q, kern, (_cdiv(k, 16) * 16, npan, nq), (16, 1, 1))
+        kern, _ = self._gemm_kernel(prog, "gemm_cpu", 3)
+        kern.set_args(bufs[1], pbuf, bufs[0], p.view(GPLAN_DTYPE)[0])
+        nbatch = _prod(dims)
+        enqueue(q, kern, (_cdiv(_cdiv(m, mr), lr) * lr, _cdiv(npan, lp) * lp, nbatch),
+                (lr, lp, 1))
+
+    def _gemm_gpu(self, prog, tiles, dt, bufs, m, n, k, mats, offs, dims, bstrides):
+        """Local-memory tiles; batches beyond the GPU grid limit in several launches."""
+        mwg, nwg, kwg, mdimc, ndimc, vw = tiles
+        p = self._plan(m, n, k, mats, offs, dims, bstrides)
+        sam, sak, sbk, sbn = mats[:4]
+        p[14] = (_FLAG_A_KFAST if abs(sak) <= abs(sam) else 0) | \
+            (_FLAG_B_NFAST if abs(sbn) <= abs(sbk) else 0)
+        kern, _ = self._gemm_kernel(prog, "gemm_gpu", 3)
+        gx, gy = _cdiv(m, mwg) * mdimc, _cdiv(n, nwg) * ndimc
+        nbatch = _prod(dims)
+        for z0 in range(0, nbatch, _GPU_GRID):
+            p[12] = z0
+            kern.set_args(bufs[1], bufs[2], bufs[0], p.view(GPLAN_DTYPE)[0])
+            self._cl.enqueue_nd_range_kernel(self.queue, kern,
+                                             (gx, gy, min(_GPU_GRID, nbatch - z0)),
+                                             (mdimc, ndimc, 1))
 
 
 def program_specs(cldev):
-    """Every (source, defines) this family may build on `cldev` (for --warmup)."""
-    return []
+    """Every (source, defines) this family may build on `cldev` (for --warmup): gemm.cl per
+    dtype in the device class's variant (both GPU size classes)."""
+    specs = []
+    for d in _dt.ALL:
+        if d is _dt.float64 and not cldev.fp64:
+            continue
+        acc = _acc_dtype(d).itemsize
+        if cldev.is_gpu:
+            specs += [("gemm.cl", _defines(d.code, "gpu", _gpu_tiles(cldev, acc, big)))
+                      for big in (True, False)]
+        else:
+            specs.append(("gemm.cl", _defines(d.code, "cpu", _cpu_tiles(cldev, acc))))
+    return specs

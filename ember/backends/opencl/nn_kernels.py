@@ -1,14 +1,357 @@
 """OpenCL kernels: layer/group/batch norm pieces, cross-entropy and CTC loss.
 
 Mixed into OpenCLBackend; methods mirror the CPU backend's primitives of the same name (same
-arguments, same filled outputs) and enqueue work on the device queue.
+arguments, same filled outputs, the interface documented in backends/cpu/nn_kernels.py) and
+enqueue work on the device queue. Kernels: kernels_cl/norm.cl (layer norm, group norm, the
+per-channel reductions and affine of batch norm) and loss.cl (cross entropy), one program per
+floating input dtype; float16 / bfloat16 compute in float as on the CPU.
+
+Work layout by device class (``_reduce_variant`` overrides it, as for the reductions: the tests
+run the GPU kernels on PoCL too): CPU runtimes run a work-item per row (sample, channel) with
+16-wide loops; GPUs a work-group per row when rows are long. Per-channel sums over many rows are
+split in parts combined in order by a second kernel. The elementwise pieces (channel affine,
+cross-entropy gradient) use the strided launch of launch.py.
+
+Host waits: cross_entropy returns its totals and the first out-of-range target as Python numbers,
+so it reads one small buffer (3 words per part). ctc_loss and ctc_loss_backward are a documented
+host round trip (the alpha-beta recursion is sequential over time): the inputs are copied to the
+host, the CPU backend computes, the results are copied back.
 """
+import numpy as np
+
+from ... import dtypes as _dt
+from .launch import GEOM_DTYPE
+from .reduce_kernels import _rwg
+
+__all__ = ["NNKernels", "NPLAN_DTYPE", "program_specs"]
+
+_NPLAN = 16                   # nplan_t (nn_common.h): off[8], rows, n, C, S, G, parts, chunk, flags
+NPLAN_DTYPE = np.dtype([("p", np.int64, (_NPLAN,))])
+_MIN_PART = 2048              # elements a part of a channel reduction reduces at least
+_MAX_PARTS = 256              # parts of the cross-entropy totals (the host reads 3 words each)
+
+
+def _cdiv(a, b):
+    return -(-a // b)
+
+
+def _off(t):
+    return t._offset if t is not None else 0
+
+
+def _bits(*present):
+    """flags word: bit k set where present[k] is not None / truthy."""
+    return sum(1 << k for k, p in enumerate(present) if p is not None and p is not False)
+
+
+def _plan(offsets, rows=0, n=0, C=0, S=0, G=0, parts=1, chunk=0, flags=0):
+    p = np.zeros(_NPLAN, np.int64)
+    p[:len(offsets)] = offsets
+    p[8:] = rows, n, C, S, G, parts, chunk, flags
+    return p.view(NPLAN_DTYPE)[0]
+
+
+def _stat_dtype(dt):
+    return _dt.float64 if dt is _dt.float64 else _dt.float32
+
+
+def _geometry(sizes, strides):
+    """dims and per-operand strides of a launch over `sizes` (outermost first), size-1 dims
+    dropped (at least one dim)."""
+    keep = [d for d, n in enumerate(sizes) if n != 1] or [len(sizes) - 1]
+    return [sizes[d] for d in keep], [[s[d] for d in keep] for s in strides]
 
 
 class NNKernels:
-    pass
+    """Normalization and loss primitives on an OpenCL device; mixed into OpenCLBackend."""
+
+    # -- programs and launches -------------------------------------------------------------
+    def _nprog(self, source, dt):
+        self._check_dtype(dt)
+        return self.programs.get(source, _nn_defines(self.dev, source, dt.code,
+                                                     self._rvariant() == "gpu"))
+
+    def _nkernel(self, prog, name, sig):
+        """(kernel, max work-group size); sig letters: b buffer, n nplan_t, g geom_t, l int64,
+        i int32, p scalar parameter."""
+        hit = prog._kernels.get(name)
+        if hit is None:
+            types = {"b": None, "n": NPLAN_DTYPE, "g": GEOM_DTYPE, "l": np.int64, "i": np.int32,
+                     "p": self._pt}
+            hit = prog.kernel(name, [types[c] for c in sig])
+        return hit
+
+    def _per_row(self, prog, base, sig, rows, n, args):
+        """Run `base`_wg (a work-group per row: GPUs, long rows) or `base`_seq (a work-item
+        per row) over `rows` rows of `n` elements."""
+        if self._rvariant() == "gpu" and (n >= 256 or (n >= 32 and rows * 64 < self._want())):
+            kw = self._nkernel(prog, base + "_wg", sig)
+            if kw[1] >= self._rwg():
+                self._run_groups(kw, rows, args)
+                return
+        self._run_items(self._nkernel(prog, base + "_seq", sig), rows, args)
+
+    def _stat_input(self, t, dt):
+        """t as a contiguous tensor of dtype dt (a converted copy when it is another dtype)."""
+        if t.dtype is dt:
+            return t
+        from ...tensor import _empty
+        u = _empty(t._shape, dt, self.device)
+        self.copy(u, t)
+        return u
+
+    # -- layer norm ------------------------------------------------------------------------
+    def layer_norm(self, out, mean, rstd, input, weight, bias, eps):
+        """out = (input - mean) * rstd * weight + bias per row of n elements; mean / rstd (rows,)
+        receive the row mean and 1/sqrt(biased variance + eps). Modifies out, mean, rstd."""
+        bufs = [self._buf(t) if t is not None else None
+                for t in (input, out, mean, rstd, weight, bias)]
+        rows = mean.numel()
+        n = input.numel() // rows if rows else 0
+        if rows == 0 or n == 0:
+            return
+        prog = self._nprog("norm.cl", input.dtype)
+        pl = _plan([_off(t) for t in (input, out, mean, rstd, weight, bias)], rows=rows, n=n,
+                   flags=_bits(None, None, None, None, weight, bias))
+        self._per_row(prog, "ln_fwd", "bbbbbbnp", rows, n, (*bufs, pl, float(eps)))
+
+    def layer_norm_backward(self, grad_input, grad_weight, grad_bias, grad_out, input, mean,
+                            rstd, weight):
+        """grad_input (rows, n) and the affine gradients (n,) (sums over rows of g * xhat and
+        g) of layer_norm; any of the three may be None. Modifies the grad_* tensors."""
+        rows = mean.numel()
+        n = input.numel() // rows if rows else 0
+        if grad_input is not None and rows and n:
+            bufs = [self._buf(t) if t is not None else None
+                    for t in (grad_input, grad_out, input, mean, rstd, weight)]
+            prog = self._nprog("norm.cl", input.dtype)
+            pl = _plan([_off(t) for t in (grad_input, grad_out, input, mean, rstd, weight)],
+                       rows=rows, n=n, flags=_bits(None, None, None, None, None, weight))
+            self._per_row(prog, "ln_bwd", "bbbbbbn", rows, n, (*bufs, pl))
+        if grad_weight is None and grad_bias is None:
+            return
+        if rows == 0 or n == 0:
+            for t in (grad_weight, grad_bias):
+                if t is not None:
+                    self.fill(t, 0)
+            return
+        self._chan_reduce("lnaff", input, grad_out, mean, rstd, grad_weight, grad_bias,
+                          rows, n, 1, 1.0)
+
+    # -- group norm ------------------------------------------------------------------------
+    def group_norm(self, out, mean, rstd, input, weight, bias, N, C, S, G, eps):
+        """out (N, C, S) = each (sample, group of C/G channels) normalized, times weight[c] plus
+        bias[c]; mean / rstd (N*G,) receive the groups' statistics. Modifies out, mean, rstd."""
+        bufs = [self._buf(t) if t is not None else None
+                for t in (input, out, mean, rstd, weight, bias)]
+        if N * C * S == 0:
+            return
+        prog = self._nprog("norm.cl", input.dtype)
+        n = C // G * S
+        pl = _plan([_off(t) for t in (input, out, mean, rstd, weight, bias)], rows=N * G, n=n,
+                   C=C, S=S, G=G, flags=_bits(None, None, None, None, weight, bias))
+        self._per_row(prog, "gn_fwd", "bbbbbbnp", N * G, n, (*bufs, pl, float(eps)))
+
+    # -- batch norm pieces -----------------------------------------------------------------
+    def _chan_reduce(self, mode, x, g, s0, s1, out0, out1, N, C, S, div):
+        """Per-channel sums of `mode` (norm.cl) over (N, C, S): out0[c] = sum 0 / div,
+        out1[c] = sum 1 (either None: not stored). N * S > 0."""
+        if C == 0:
+            return
+        prog = self._nprog("norm.cl", x.dtype)
+        gpu = self._rvariant() == "gpu"
+        cols = 1 if gpu else 16
+        if S == 1:
+            kind, jobs, work = "cols", _cdiv(C, cols), N * cols
+        else:
+            kind, jobs, work = ("wg" if gpu else "runs"), C, N * S
+        want = self._want()
+        parts = 1 if jobs >= want else max(1, min(N, _cdiv(want, jobs), work // _MIN_PART))
+        chunk = _cdiv(N, parts)
+        parts = _cdiv(N, chunk)
+        if kind == "wg" and self._nkernel(prog, "chan_wg_" + mode, "bbbbbn")[1] < self._rwg():
+            kind = "runs"
+        part = self._scratch(parts * C * 2, self._acc_dtype(x.dtype))
+        bufs = [self._buf(t) if t is not None else None for t in (x, g, s0, s1, part)]
+        pl = _plan([_off(t) for t in (x, g, s0, s1, part)], rows=N, C=C, S=S, parts=parts,
+                   chunk=chunk)
+        kw = self._nkernel(prog, f"chan_{kind}_{mode}", "bbbbbn")
+        if kind == "wg":
+            self._run_groups(kw, C * parts, (*bufs, pl))
+        else:
+            self._run_items(kw, jobs * parts, (*bufs, pl))
+        fin = _plan([_off(out0), _off(out1)], C=C, parts=parts, flags=_bits(out0, out1))
+        self._run_items(self._nkernel(prog, "chan_finish", "bbbniip"), C,
+                        (bufs[4], self._buf(out0) if out0 is not None else None,
+                         self._buf(out1) if out1 is not None else None, fin,
+                         np.int32(out0.dtype.code if out0 is not None else 0),
+                         np.int32(out1.dtype.code if out1 is not None else 0), float(div)))
+
+    def channel_moments(self, mean, var, input, N, C, S):
+        """mean[c], var[c] (biased) over n and s of the contiguous (N, C, S) input (two passes:
+        the mean, then the squared deviations from it). Modifies mean and var."""
+        for t in (mean, var, input):
+            self._buf(t)
+        if N * S == 0:
+            self.fill(mean, float("nan"))
+            self.fill(var, float("nan"))
+            return
+        self._chan_reduce("sum", input, None, None, None, mean, None, N, C, S, N * S)
+        m = self._stat_input(mean, _stat_dtype(input.dtype))
+        self._chan_reduce("sqdev", input, None, m, None, var, None, N, C, S, N * S)
+
+    def channel_dot(self, sum_g, sum_gx, grad, input, mean, N, C, S):
+        """sum_g[c] = sum of grad, sum_gx[c] = sum of grad * (input - mean[c]) over n and s.
+        Modifies sum_g and sum_gx."""
+        for t in (sum_g, sum_gx, grad, input, mean):
+            self._buf(t)
+        if N * S == 0:
+            self.fill(sum_g, 0)
+            self.fill(sum_gx, 0)
+            return
+        m = self._stat_input(mean, _stat_dtype(input.dtype))
+        self._chan_reduce("gdot", input, grad, m, None, sum_g, sum_gx, N, C, S, 1.0)
+
+    def channel_affine(self, out, a, ka, b, kb, kc, N, C, S):
+        """out = a * ka[c] + b * kb[c] + kc[c] over (N, C, S) (b and kb may both be None; out
+        may be a or b). Modifies out."""
+        bufs = [self._buf(t) if t is not None else None for t in (out, a, b, ka, kb, kc)]
+        if N * C * S == 0:
+            return
+        prog = self._nprog("norm.cl", a.dtype)
+        if b is None:
+            b, bufs[2] = a, bufs[1]
+        full = [C * S, S, 1]
+        dims, strides = _geometry([N, C, S], [full, full, full, [0, 1, 0]])
+        pl = _plan([_off(ka), _off(kb), _off(kc)], flags=_bits(None, kb))
+        kw = self._nkernel(prog, "chan_affine_s", "bbbbbbgn")
+        self.launch.strided(kw, dims, strides, [out._offset, a._offset, b._offset, 0],
+                            bufs, (pl,))
+
+    # -- cross entropy ---------------------------------------------------------------------
+    def _weight_sum(self, prog, weight, C, label_smoothing):
+        """A device scalar (ACC) holding sum_c weight[c] when label smoothing needs it."""
+        if weight is None or not label_smoothing:
+            return None
+        ws = self._scratch(1, self._acc_dtype(weight.dtype))
+        self._run_items(self._nkernel(prog, "vec_sum", "bbn"), 1,
+                        (self._buf(weight), self._buf(ws), _plan([weight._offset], C=C)))
+        return ws
+
+    def cross_entropy(self, loss, lse, input, target, weight, N, C, S, ignore_index,
+                      label_smoothing):
+        """Per-sample losses and log-sum-exps of the (N, C, S) logits (loss.cl); returns
+        (bad, loss_total, weight_total), `bad` the first sample whose target is outside [0, C)
+        or -1. One blocking read of the totals. Modifies loss and lse."""
+        bufs = [self._buf(t) if t is not None else None
+                for t in (input, target, weight, loss, lse)]
+        M = N * S
+        if M == 0:
+            return -1, 0.0, 0.0
+        prog = self._nprog("loss.cl", input.dtype)
+        ls = float(label_smoothing)
+        ws = self._weight_sum(prog, weight, C, ls)
+        pl = _plan([_off(t) for t in (input, target, weight, loss, lse)], rows=M, C=C, S=S,
+                   flags=_bits(None, None, weight, ws))
+        args = (*bufs, self._buf(ws) if ws is not None else None, pl, np.int64(ignore_index), ls)
+        if S == 1:
+            self._per_row(prog, "ce_fwd", "bbbbbbnlp", M, C, args)
+        else:
+            self._run_items(self._nkernel(prog, "ce_fwd_seq", "bbbbbbnlp"), M, args)
+        gpu = self._rvariant() == "gpu"
+        parts = min(_MAX_PARTS, _cdiv(M, 256 if gpu else 4096))
+        chunk = _cdiv(M, parts)
+        res = self._scratch(3 * parts, _dt.int64)
+        tp = _plan([loss._offset, target._offset, _off(weight)], rows=M, C=C, parts=parts,
+                   chunk=chunk, flags=_bits(None, None, weight) | (64 if gpu else 0))
+        self._run_items(self._nkernel(prog, "ce_total", "bbbbnl"), parts,
+                        (bufs[3], bufs[1], bufs[2], self._buf(res), tp, np.int64(ignore_index)))
+        words = np.empty(3 * parts, np.int64)
+        self._cl.enqueue_copy(self.queue, words, self._buf(res), is_blocking=True)
+        if self.dev.fp64:
+            sums = words.reshape(parts, 3)[:, :2].copy().view(np.float64)
+        else:
+            sums = words.reshape(parts, 3)[:, :2].astype(np.uint32).view(np.float32)
+        bad = words[2::3]
+        bad = bad[bad >= 0]
+        tot = wtot = 0.0
+        for t, w in sums.astype(np.float64):
+            tot += t
+            wtot += w
+        return (int(bad.min()) if bad.size else -1), tot, wtot
+
+    def cross_entropy_backward(self, grad_input, grad, scale, input, lse, target, weight, N, C,
+                               S, ignore_index, label_smoothing):
+        """grad_input (N, C, S) of sum_i scale * grad[i] * loss[i], elementwise (`grad` (N*S,)
+        of any stride, or 0-d: broadcast). Modifies grad_input."""
+        bufs = [self._buf(t) if t is not None else None
+                for t in (grad_input, input, lse, target, grad, weight)]
+        if N * C * S == 0:
+            return
+        prog = self._nprog("loss.cl", input.dtype)
+        ls = float(label_smoothing)
+        ws = self._weight_sum(prog, weight, C, ls)
+        gst = grad._stride[0] if grad._shape else 0
+        full = [C * S, S, 1]
+        dims, strides = _geometry([N, C, S], [full, full, [S, 0, 1], [0, 1, 0]])
+        pl = _plan([lse._offset, target._offset, grad._offset, _off(weight)], C=C, S=gst,
+                   flags=_bits(None, None, weight, ws))
+        kw = self._nkernel(prog, "ce_bwd_s", "bbbbbbbgnplp")
+        self.launch.strided(kw, dims, strides, [grad_input._offset, input._offset, 0, 0],
+                            (*bufs, self._buf(ws) if ws is not None else None),
+                            (pl, float(scale), np.int64(ignore_index), ls))
+
+    # -- CTC: host round trip --------------------------------------------------------------
+    def _nn_on_host(self, name, args, outputs):
+        """The CPU backend's primitive `name` on host copies of the device tensors in `args`
+        (outputs, at positions `outputs`, are copied back); returns its result."""
+        from ...tensor import _empty, Tensor
+        from ...device import CPU
+        from ..cpu import backend as cpu
+        hargs = []
+        for k, a in enumerate(args):
+            if isinstance(a, Tensor):
+                self._buf(a)
+                h = _empty(a._shape, a.dtype, CPU)
+                if k not in outputs:
+                    self.to_host_into(h, a)
+                hargs.append(h)
+            else:
+                hargs.append(a)
+        result = getattr(cpu, name)(*hargs)
+        for k in outputs:
+            self.copy(args[k], hargs[k])
+        return result
+
+    def ctc_loss(self, nll, log_alpha, log_probs, targets, offsets, input_lengths,
+                 target_lengths, blank):
+        """CTC negative log-likelihoods (B,) and log-alphas, computed by the CPU backend on host
+        copies (a host round trip: the recursion is sequential in time). Returns a sample whose
+        labels are outside [0, C), or -1. Modifies nll and log_alpha."""
+        return self._nn_on_host("ctc_loss", [nll, log_alpha, log_probs, targets, offsets,
+                                             input_lengths, target_lengths, blank], (0, 1))
+
+    def ctc_loss_backward(self, grad_log_probs, grad, log_probs, targets, offsets, input_lengths,
+                          target_lengths, nll, log_alpha, blank, zero_infinity):
+        """grad_log_probs (T, B, C) of the CTC loss by the CPU backend on host copies (a host
+        round trip). Modifies grad_log_probs."""
+        self._nn_on_host("ctc_loss_backward",
+                         [grad_log_probs, grad, log_probs, targets, offsets, input_lengths,
+                          target_lengths, nll, log_alpha, blank, zero_infinity], (0,))
+
+
+def _nn_defines(cldev, source, code, gpu):
+    defines = (("IN_CODE", code), ("RWG", _rwg(cldev)))
+    if source == "norm.cl":
+        defines += (("RCOLS", 1 if gpu else 16),)
+    return defines
 
 
 def program_specs(cldev):
-    """Every (source, defines) this family may build on `cldev` (for --warmup)."""
-    return []
+    """Every (source, defines) this family may build on `cldev` (for --warmup): norm.cl and
+    loss.cl per floating dtype."""
+    gpu = bool(cldev.is_gpu)
+    return [(src, _nn_defines(cldev, src, d.code, gpu))
+            for d in (_dt.float16, _dt.bfloat16, _dt.float32, _dt.float64)
+            if d is not _dt.float64 or cldev.fp64
+            for src in ("norm.cl", "loss.cl")]

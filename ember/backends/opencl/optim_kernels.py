@@ -1,14 +1,93 @@
 """OpenCL kernels: fused optimizer updates (SGD, Adam/AdamW).
 
 Mixed into OpenCLBackend; methods mirror the CPU backend's primitives of the same name (same
-arguments, same filled outputs) and enqueue work on the device queue.
+arguments, same results: the CPU kernels' op sequence in the parameter's precision, with the
+derived scalars rounded to it on the host first) and enqueue one elementwise kernel
+(kernels_cl/optim.cl) per parameter: no host wait. Preconditions as on the CPU (ember.optim checks
+them): every tensor contiguous, of the parameter's shape, all float32 or all float64.
 """
+import numpy as np
+
+from ... import dtypes as _dt
+
+__all__ = ["OptimKernels", "program_specs"]
+
+_AMSGRAD, _MAXIMIZE, _L2, _DECOUPLED, _LOW_W = 1, 2, 4, 8, 16
+_MOMENTUM, _FIRST, _NESTEROV = 32, 64, 128
 
 
 class OptimKernels:
-    pass
+    """Fused optimizer steps on an OpenCL device; mixed into OpenCLBackend."""
+
+    def _optim_kernel(self, dt, name, nscalars):
+        """(kernel, wg) of optim.cl's `name` for dtype dt: buffer/offset pairs, then `nscalars`
+        scalars of dt and the int flags."""
+        self._check_dtype(dt)
+        prog = self.programs.get("optim.cl", (("IN_CODE", dt.code),))
+        hit = prog._kernels.get(name)
+        if hit is None:
+            npairs = {"adam_step": 5, "sgd_step": 3}[name]
+            hit = prog.kernel(name, [None, np.int64] * npairs + [dt.np] * nscalars + [np.int32])
+        return hit
+
+    def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, beta2,
+                  eps, weight_decay, step_size, bias_correction2_sqrt, amsgrad, maximize,
+                  decoupled_weight_decay):
+        """One Adam (decoupled_weight_decay=False) or AdamW step; modifies `param`, `exp_avg`,
+        `exp_avg_sq` and (amsgrad) `max_exp_avg_sq`, which may be None otherwise.
+
+        Per element, with g = ±grad: decoupled: p *= 1 - lr*wd, else g += wd*p;
+        m = lerp(m, g, 1-beta1); v = v*beta2 + (1-beta2)*g*g; amsgrad: vmax = max(vmax, v), v = vmax;
+        p += -step_size * m / (sqrt(v) / bias_correction2_sqrt + eps).
+        """
+        tensors = (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None)
+        bufs = [self._buf(t) if t is not None else None for t in tensors]
+        kw = self._optim_kernel(param.dtype, "adam_step", 8)
+        n = param.numel()
+        if n == 0:
+            return
+        f = np.dtype(param.dtype.np).type
+        lr, wd = float(lr), float(weight_decay)
+        w = f(1.0 - float(beta1))
+        flags = ((_AMSGRAD if amsgrad else 0) | (_MAXIMIZE if maximize else 0)
+                 | (_LOW_W if abs(w) < 0.5 else 0))
+        if wd != 0:
+            flags |= _DECOUPLED if decoupled_weight_decay else _L2
+        args = []
+        for t, b in zip(tensors, bufs):
+            args += (b, np.int64(t._offset if t is not None else 0))
+        args += (w, f(beta2), f(1.0 - float(beta2)), f(wd), f(1.0 - lr * wd), f(eps),
+                 f(bias_correction2_sqrt), f(-float(step_size)), np.int32(flags))
+        self.launch.flat(kw, n, args)
+
+    def sgd_step(self, param, grad, momentum_buffer, *, lr, momentum, dampening, weight_decay,
+                 nesterov, maximize, first):
+        """One SGD step; modifies `param` and (momentum != 0) `momentum_buffer`.
+
+        Per element, with g = ±grad + wd*p: momentum: buf = g if `first` else
+        buf*momentum + (1-dampening)*g, g = g + momentum*buf if nesterov else buf; p += -lr*g.
+        """
+        has_buf = momentum != 0
+        tensors = (param, grad, momentum_buffer if has_buf else None)
+        bufs = [self._buf(t) if t is not None else None for t in tensors]
+        kw = self._optim_kernel(param.dtype, "sgd_step", 4)
+        n = param.numel()
+        if n == 0:
+            return
+        f = np.dtype(param.dtype.np).type
+        flags = ((_MAXIMIZE if maximize else 0) | (_L2 if weight_decay != 0 else 0)
+                 | (_MOMENTUM if has_buf else 0) | (_FIRST if first else 0)
+                 | (_NESTEROV if nesterov else 0))
+        args = []
+        for t, b in zip(tensors, bufs):
+            args += (b, np.int64(t._offset if t is not None else 0))
+        args += (f(weight_decay), f(momentum), f(1.0 - float(dampening)), f(-float(lr)),
+                 np.int32(flags))
+        self.launch.flat(kw, n, args)
 
 
 def program_specs(cldev):
-    """Every (source, defines) this family may build on `cldev` (for --warmup)."""
-    return []
+    """Every (source, defines) this family may build on `cldev` (for --warmup): optim.cl per
+    parameter dtype (float32, and float64 with fp64)."""
+    return [("optim.cl", (("IN_CODE", d.code),))
+            for d in (_dt.float32, _dt.float64) if d is _dt.float32 or cldev.fp64]
