@@ -9,12 +9,14 @@ Results equal the CPU backend's bit for bit (with fp64; without it the average p
 float instead of double): col2im and avg_pool_backward are gathers that add each element's
 contributions in the CPU's scatter order, max_pool_backward scatters plane by plane in output
 order, so everything is deterministic and nothing uses atomics. 16-bit floats compute in float
-and round once, as the CPU backend does through its float32 scratch.
+and round once, as the CPU backend does through its float32 scratch. One deliberate difference:
+a negative divisor_override divides, as in PyTorch (the CPU backend ignores it so far).
 
 Work layout by device class (``conv_variant``: 'auto', or 'cpu' / 'gpu' to force one, for
-tests): CPU runtimes run im2col and col2im one work-item per row (loops PoCL vectorizes), GPUs
-one work-item per element (coalesced). Pooling runs one work-item per output element (per input
-element for avg_pool_backward, per plane for max_pool_backward) on both.
+tests): CPU runtimes run one work-item per row (im2col: per row of cols, col2im: per image row,
+pools: per output row, or per run of one when rows are few), loops PoCL vectorizes; GPUs one
+work-item per element, neighbours on neighbouring elements (coalesced). max_pool_backward runs
+one work-item per plane on both (its contract has indices but no windows, so it cannot gather).
 
 The pooling window tables go to the device once per geometry: an LRU cache of the last
 _TABLES_KEPT geometries (keyed by the tables' contents), with the covering ranges that
@@ -30,9 +32,10 @@ __all__ = ["ConvKernels", "program_specs"]
 
 _NCG = 2 + 6 * 3 + 5 + 3 + 3                   # longs of cgeom_t (conv.cl)
 CGEOM_DTYPE = np.dtype([("g", np.int64, (_NCG,))])
-_NPG = 8 * 3 + 3                               # longs of pgeom_t (pool.cl)
+_NPG = 8 * 3 + 4                               # longs of pgeom_t (pool.cl)
 PGEOM_DTYPE = np.dtype([("g", np.int64, (_NPG,))])
-_XOFF, _OOFF, _IOFF = 24, 25, 26               # offsets' slots in pgeom_t
+_XOFF, _OOFF, _IOFF, _SMALL = 24, 25, 26, 27   # per-call slots of pgeom_t
+_SMALL_MAX = 1 << 31                           # launches below this decode indices in 32 bits
 _RAW = {1: _dt.uint8, 2: _dt.int16, 4: _dt.int32, 8: _dt.int64}
 _HALVES = (_dt.float16, _dt.bfloat16)
 _TABLES_KEPT = 64
@@ -67,9 +70,8 @@ def _cgeom(img, cols, kernel, stride, padding, dilation):
     if tuple(cols._shape) != (ish[0], ish[1] * _prod(k), _prod(osz)):
         raise ValueError(f"im2col/col2im: cols shape {cols._shape} does not match the geometry")
     xs = [img._stride[0], img._stride[1]] + _pad3(img._stride[2:], 0)
-    g = np.array([ish[0], ish[1]] + isz + osz + k + s + p + d + xs + list(cols._stride)
-                 + [img._offset, cols._offset, 0], np.int64)
-    return g
+    return np.array([ish[0], ish[1]] + isz + osz + k + s + p + d + xs + list(cols._stride)
+                    + [img._offset, cols._offset, 0], np.int64)         # `small`: set per launch
 
 
 def _covering(start, end, n):
@@ -104,14 +106,26 @@ class _Tables:
 class ConvKernels:
     """im2col / col2im and pooling on an OpenCL device; mixed into OpenCLBackend."""
 
-    # test hook: 'cpu' (row kernels) or 'gpu' (element kernels) for im2col / col2im
+    # test hook: 'cpu' (row kernels) or 'gpu' (element kernels) on any device
     conv_variant = "auto"
 
     # -- helpers -------------------------------------------------------------------------------
     def _conv_rows(self):
-        """Whether im2col / col2im run the row kernels (CPU runtimes) or the element kernels."""
+        """Whether the row kernels run (CPU runtimes) or the element kernels (GPUs)."""
         v = self.conv_variant
         return v == "cpu" or (v == "auto" and not self.dev.is_gpu)
+
+    def _pool_launch(self, kw, n, total, args):
+        """Launch pool kernel `kw` over `total` elements in rows of n: a work-item per element
+        on GPUs, per run of a row on CPU runtimes (whole rows when there are enough of them);
+        `args` are the kernel's arguments but the run length, which goes before the last."""
+        rows = total // n
+        run = 1
+        if self._conv_rows():
+            want = 16 * max(1, self.dev.compute_units)
+            run = -(-n // -(-want // rows)) if rows < want else n
+        items = rows * -(-n // run)
+        self.launch.flat(kw, items, args[:-1] + (run, args[-1]))
 
     def _cv_kernel(self, source, in_dt, out_dt, name, sig):
         """(kernel, max work-group size) of `source` built for (in_dt, out_dt); sig letters: b
@@ -192,7 +206,7 @@ class ConvKernels:
         for d in range(3):
             dvo.append(at)
             at += osz[d]
-        geom = np.array(isz3 + osz + steps + so + eo + lo + hi + dvo + [0, 0, 0], np.int64)
+        geom = np.array(isz3 + osz + steps + so + eo + lo + hi + dvo + [0, 0, 0, 0], np.int64)
         pt = _dt.float64 if self.dev.fp64 else _dt.float32
         hit = _Tables(self._upload(np.concatenate(parts), _dt.int64),
                       self._upload(np.concatenate(divs), pt), geom, osz)
@@ -202,9 +216,10 @@ class ConvKernels:
         return hit
 
     @staticmethod
-    def _pool_geom(tables, xoff, ooff, ioff=0):
+    def _pool_geom(tables, total, xoff, ooff, ioff=0):
+        """The pgeom_t of a launch over `total` elements with these tensor offsets."""
         g = tables.geom.copy()
-        g[_XOFF], g[_OOFF], g[_IOFF] = xoff, ooff, ioff
+        g[_XOFF], g[_OOFF], g[_IOFF], g[_SMALL] = xoff, ooff, ioff, total < _SMALL_MAX
         return g.view(PGEOM_DTYPE)[0]
 
     @staticmethod
@@ -229,14 +244,13 @@ class ConvKernels:
         if n == 0:
             return
         raw = _RAW[input.dtype.itemsize]
-        N, CK = cols._shape[0], cols._shape[1]
         if self._conv_rows():
             kw = self._cv_kernel("conv.cl", raw, raw, "im2col_rows", "bbc")
-            items = N * CK
+            items = cols._shape[0] * cols._shape[1]
         else:
-            g[-1] = int(cols._stride[1] > cols._stride[0])      # enumerate in memory order
             kw = self._cv_kernel("conv.cl", raw, raw, "im2col_elems", "bbc")
-            items = n
+            items = input._shape[0] * input._shape[1] * cols._shape[2]
+        g[-1] = n < _SMALL_MAX
         self.launch.flat(kw, items, (cb, xb, g.view(CGEOM_DTYPE)[0]))
 
     def col2im(self, out, cols, kernel, stride, padding, dilation):
@@ -259,6 +273,7 @@ class ConvKernels:
             tgt = self._cv_temp(out, _dt.float32)       # the row kernel sums in its output
         elif not out.is_contiguous():
             tgt = self._cv_temp(out)
+        g[-1] = out.numel() < _SMALL_MAX
         gv = g.view(CGEOM_DTYPE)[0]
         if rows:
             kw = self._cv_kernel("conv.cl", cols.dtype, tgt.dtype, "col2im_rows", "bbcl")
@@ -277,6 +292,9 @@ class ConvKernels:
         self._cv_float(input.dtype, "max_pool")
         tables = self._pool_tables(tuple(input._shape[1:]), windows, None)
         self._pool_check(input, out, tables, "max_pool")
+        if indices is not None and (indices.dtype is not _dt.int64 or
+                                    indices.numel() != out.numel()):
+            raise ValueError("max_pool: indices must be int64 and shaped like out")
         for t in (out, input) if indices is None else (out, indices, input):
             self._buf(t)
         if out.numel() == 0:
@@ -286,11 +304,12 @@ class ConvKernels:
         ix = indices
         if indices is not None and not indices.is_contiguous():
             ix = self._cv_temp(indices)
-        kw = self._cv_kernel("pool.cl", x.dtype, o.dtype, "max_pool", "bbbbgi")
-        g = self._pool_geom(tables, x._offset, o._offset, 0 if ix is None else ix._offset)
-        self.launch.flat(kw, o.numel(), (self._buf(o), self._buf(o if ix is None else ix),
-                                         self._buf(x), self._buf(tables.tb), g,
-                                         np.int32(ix is not None)))
+        kw = self._cv_kernel("pool.cl", x.dtype, o.dtype, "max_pool", "bbbbgli")
+        g = self._pool_geom(tables, o.numel(), x._offset, o._offset,
+                            0 if ix is None else ix._offset)
+        self._pool_launch(kw, tables.osz[2], o.numel(),
+                          (self._buf(o), self._buf(o if ix is None else ix), self._buf(x),
+                           self._buf(tables.tb), g, np.int32(ix is not None)))
         if o is not out:
             self.copy(out, o)
         if ix is not indices:
@@ -300,6 +319,10 @@ class ConvKernels:
         """grad_input (P, *S) = 0, then grad_input[p, indices[p, o]] += grad_output[p, o] in
         output order (indices outside the plane are skipped). Modifies grad_input."""
         self._cv_float(grad_output.dtype, "max_pool_backward")
+        if grad_input.dtype is not grad_output.dtype or indices.dtype is not _dt.int64 or \
+                indices.numel() != grad_output.numel():
+            raise ValueError("max_pool_backward: grad_input and grad_output dtypes differ, or the "
+                             "indices are not int64 and shaped like grad_output")
         for t in (grad_input, grad_output, indices):
             self._buf(t)
         P = grad_input._shape[0] if grad_input._shape else 1
@@ -322,8 +345,8 @@ class ConvKernels:
             self.copy(grad_input, tgt)
 
     def avg_pool(self, out, input, windows, divisors, divisor_override=None):
-        """out = window sum / divisor (the product of the per-dim divisors, or the override when
-        given and positive). Modifies `out`."""
+        """out = window sum / divisor: the product of the per-dim divisors, or the override when
+        given (a negative one too, as PyTorch). Modifies `out`."""
         self._cv_float(input.dtype, "avg_pool")
         tables = self._pool_tables(tuple(input._shape[1:]), windows, divisors)
         self._pool_check(input, out, tables, "avg_pool")
@@ -333,11 +356,11 @@ class ConvKernels:
             return
         x = self._cv_contig(input)
         o = out if out.is_contiguous() else self._cv_temp(out)
-        kw = self._cv_kernel("pool.cl", x.dtype, o.dtype, "avg_pool", "bbbbgp")
-        self.launch.flat(kw, o.numel(), (self._buf(o), self._buf(x), self._buf(tables.tb),
-                                         self._buf(tables.dv), self._pool_geom(tables, x._offset,
-                                                                               o._offset),
-                                         self._pt(float(divisor_override or 0))))
+        kw = self._cv_kernel("pool.cl", x.dtype, o.dtype, "avg_pool", "bbbbglp")
+        self._pool_launch(kw, tables.osz[2], o.numel(),
+                          (self._buf(o), self._buf(x), self._buf(tables.tb), self._buf(tables.dv),
+                           self._pool_geom(tables, o.numel(), x._offset, o._offset),
+                           self._pt(float(divisor_override or 0))))
         if o is not out:
             self.copy(out, o)
 
@@ -356,11 +379,11 @@ class ConvKernels:
             return
         go = self._cv_contig(grad_output)
         gi = grad_input if grad_input.is_contiguous() else self._cv_temp(grad_input)
-        kw = self._cv_kernel("pool.cl", go.dtype, gi.dtype, "avg_pool_backward", "bbbbgp")
-        self.launch.flat(kw, gi.numel(), (self._buf(gi), self._buf(go), self._buf(tables.tb),
-                                          self._buf(tables.dv),
-                                          self._pool_geom(tables, gi._offset, go._offset),
-                                          self._pt(float(divisor_override or 0))))
+        kw = self._cv_kernel("pool.cl", go.dtype, gi.dtype, "avg_pool_backward", "bbbbglp")
+        self._pool_launch(kw, int(tables.geom[2]), gi.numel(),
+                          (self._buf(gi), self._buf(go), self._buf(tables.tb), self._buf(tables.dv),
+                           self._pool_geom(tables, gi.numel(), gi._offset, go._offset),
+                           self._pt(float(divisor_override or 0))))
         if gi is not grad_input:
             self.copy(grad_input, gi)
 
