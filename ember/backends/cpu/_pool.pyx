@@ -7,7 +7,8 @@ front to three (D, H, W); along each dim d and output position o the window is
 
 `start`/`end` are int64 tables computed by the caller (padding, ceil_mode, dilation and adaptive
 bin edges are all folded into them). Average pools divide by div_d[od] * div_h[oh] * div_w[ow]
-(float64 tables: the per-dim window extents with or without padding) unless `override` > 0.
+(float64 tables: the per-dim window extents with or without padding) unless `override`
+!= 0 (PyTorch divides by a negative override too).
 
 Tensors are contiguous: input / grad_input (P, D, H, W), output / grad_output / indices
 (P, OD, OH, OW), P = batch * channels. Indices are flat positions in the input plane
@@ -143,7 +144,7 @@ cdef void _max_plane_2x2(const flt_t* x, flt_t* out, int64_t* idx, const Win* w,
 
 
 cdef inline double _divisor(const Win* w, Py_ssize_t od, Py_ssize_t oh, Py_ssize_t ow) noexcept nogil:
-    return w.override if w.override > 0 else w.div[0][od] * w.div[1][oh] * w.div[2][ow]
+    return w.override if w.override != 0 else w.div[0][od] * w.div[1][oh] * w.div[2][ow]
 
 
 cdef void _avg_plane(const flt_t* x, flt_t* out, const Win* w, Py_ssize_t p) noexcept nogil:
