@@ -10,7 +10,8 @@ Work layout by device class (``_reduce_variant`` overrides it, as for the reduct
 run the GPU kernels on PoCL too): CPU runtimes run a work-item per row (sample, channel) with
 16-wide loops; GPUs a work-group per row when rows are long. Per-channel sums over many rows are
 split in parts combined in order by a second kernel. The elementwise pieces (channel affine,
-cross-entropy gradient) use the strided launch of launch.py.
+cross-entropy gradient) run a work-item per row on CPU runtimes too (the strided per-element
+launch of launch.py measured 3-15x slower there) and a work-item per element on GPUs.
 
 Host waits: cross_entropy returns its totals and the first out-of-range target as Python numbers,
 so it reads one small buffer (3 words per part). ctc_loss and ctc_loss_backward are a documented
@@ -23,11 +24,13 @@ from ... import dtypes as _dt
 from .launch import GEOM_DTYPE
 from .reduce_kernels import _rwg
 
-__all__ = ["NNKernels", "NPLAN_DTYPE", "program_specs"]
+__all__ = ["NNKernels", "NPLAN_DTYPE", "buffers", "program_specs"]
 
 _NPLAN = 16                   # nplan_t (nn_common.h): off[8], rows, n, C, S, G, parts, chunk, flags
 NPLAN_DTYPE = np.dtype([("p", np.int64, (_NPLAN,))])
-_MIN_PART = 2048              # elements a part of a channel reduction reduces at least
+# elements a part of a channel reduction reduces at least: a CPU work-item's loop is cheap, a GPU
+# one walks its rows serially and needs many parallel parts instead
+_MIN_PART = {"cpu": 2048, "gpu": 256}
 _MAX_PARTS = 256              # parts of the cross-entropy totals (the host reads 3 words each)
 
 
@@ -40,8 +43,16 @@ def _off(t):
 
 
 def _bits(*present):
-    """flags word: bit k set where present[k] is not None / truthy."""
-    return sum(1 << k for k, p in enumerate(present) if p is not None and p is not False)
+    """The flags word of a plan: bit k set where present[k] is not None."""
+    return sum(1 << k for k, p in enumerate(present) if p is not None)
+
+
+def buffers(backend, *tensors):
+    """The buffers of `tensors` (all on `backend`'s device), an absent tensor (None) given the
+    first one's buffer: the kernels never read it (a flag says it is absent), and PoCL runs a
+    kernel that receives a NULL buffer ~15x slower (measured: Adam's update, 45 ms against 3)."""
+    bufs = [backend._buf(t) if t is not None else None for t in tensors]
+    return [b if b is not None else bufs[0] for b in bufs]
 
 
 def _plan(offsets, rows=0, n=0, C=0, S=0, G=0, parts=1, chunk=0, flags=0):
@@ -91,29 +102,39 @@ class NNKernels:
                 return
         self._run_items(self._nkernel(prog, base + "_seq", sig), rows, args)
 
-    def _stat_input(self, t, dt):
-        """t as a contiguous tensor of dtype dt (a converted copy when it is another dtype)."""
-        if t.dtype is dt:
+    def _stat_tensor(self, t, dt, copy):
+        """t as the kernels' statistics dtype for inputs of dtype dt (float32 for half types):
+        t itself, or a temporary (holding t's values when `copy`) for _stat_back to return."""
+        sd = _stat_dtype(dt)
+        if t is None or t.dtype is sd:
             return t
         from ...tensor import _empty
-        u = _empty(t._shape, dt, self.device)
-        self.copy(u, t)
+        u = _empty(t._shape, sd, self.device)
+        if copy:
+            self.copy(u, t)
         return u
+
+    def _stat_back(self, t, tmp):
+        if tmp is not t:
+            self.copy(t, tmp)
 
     # -- layer norm ------------------------------------------------------------------------
     def layer_norm(self, out, mean, rstd, input, weight, bias, eps):
         """out = (input - mean) * rstd * weight + bias per row of n elements; mean / rstd (rows,)
         receive the row mean and 1/sqrt(biased variance + eps). Modifies out, mean, rstd."""
-        bufs = [self._buf(t) if t is not None else None
-                for t in (input, out, mean, rstd, weight, bias)]
         rows = mean.numel()
         n = input.numel() // rows if rows else 0
+        m, r = (self._stat_tensor(t, input.dtype, False) for t in (mean, rstd))
+        ts = (input, out, m, r, weight, bias)
+        bufs = buffers(self, *ts)
         if rows == 0 or n == 0:
             return
         prog = self._nprog("norm.cl", input.dtype)
-        pl = _plan([_off(t) for t in (input, out, mean, rstd, weight, bias)], rows=rows, n=n,
+        pl = _plan([_off(t) for t in ts], rows=rows, n=n,
                    flags=_bits(None, None, None, None, weight, bias))
         self._per_row(prog, "ln_fwd", "bbbbbbnp", rows, n, (*bufs, pl, float(eps)))
+        self._stat_back(mean, m)
+        self._stat_back(rstd, r)
 
     def layer_norm_backward(self, grad_input, grad_weight, grad_bias, grad_out, input, mean,
                             rstd, weight):
@@ -121,12 +142,13 @@ class NNKernels:
         g) of layer_norm; any of the three may be None. Modifies the grad_* tensors."""
         rows = mean.numel()
         n = input.numel() // rows if rows else 0
+        mean, rstd = (self._stat_tensor(t, input.dtype, True) for t in (mean, rstd))
         if grad_input is not None and rows and n:
-            bufs = [self._buf(t) if t is not None else None
-                    for t in (grad_input, grad_out, input, mean, rstd, weight)]
+            ts = (grad_input, grad_out, input, mean, rstd, weight)
+            bufs = buffers(self, *ts)
             prog = self._nprog("norm.cl", input.dtype)
-            pl = _plan([_off(t) for t in (grad_input, grad_out, input, mean, rstd, weight)],
-                       rows=rows, n=n, flags=_bits(None, None, None, None, None, weight))
+            pl = _plan([_off(t) for t in ts], rows=rows, n=n,
+                       flags=_bits(None, None, None, None, None, weight))
             self._per_row(prog, "ln_bwd", "bbbbbbn", rows, n, (*bufs, pl))
         if grad_weight is None and grad_bias is None:
             return
@@ -142,15 +164,18 @@ class NNKernels:
     def group_norm(self, out, mean, rstd, input, weight, bias, N, C, S, G, eps):
         """out (N, C, S) = each (sample, group of C/G channels) normalized, times weight[c] plus
         bias[c]; mean / rstd (N*G,) receive the groups' statistics. Modifies out, mean, rstd."""
-        bufs = [self._buf(t) if t is not None else None
-                for t in (input, out, mean, rstd, weight, bias)]
+        m, r = (self._stat_tensor(t, input.dtype, False) for t in (mean, rstd))
+        ts = (input, out, m, r, weight, bias)
+        bufs = buffers(self, *ts)
         if N * C * S == 0:
             return
         prog = self._nprog("norm.cl", input.dtype)
         n = C // G * S
-        pl = _plan([_off(t) for t in (input, out, mean, rstd, weight, bias)], rows=N * G, n=n,
-                   C=C, S=S, G=G, flags=_bits(None, None, None, None, weight, bias))
+        pl = _plan([_off(t) for t in ts], rows=N * G, n=n, C=C, S=S, G=G,
+                   flags=_bits(None, None, None, None, weight, bias))
         self._per_row(prog, "gn_fwd", "bbbbbbnp", N * G, n, (*bufs, pl, float(eps)))
+        self._stat_back(mean, m)
+        self._stat_back(rstd, r)
 
     # -- batch norm pieces -----------------------------------------------------------------
     def _chan_reduce(self, mode, x, g, s0, s1, out0, out1, N, C, S, div):
@@ -166,67 +191,69 @@ class NNKernels:
         else:
             kind, jobs, work = ("wg" if gpu else "runs"), C, N * S
         want = self._want()
-        parts = 1 if jobs >= want else max(1, min(N, _cdiv(want, jobs), work // _MIN_PART))
+        parts = 1 if jobs >= want else max(1, min(N, _cdiv(want, jobs),
+                                                  work // _MIN_PART[self._rvariant()]))
         chunk = _cdiv(N, parts)
         parts = _cdiv(N, chunk)
         if kind == "wg" and self._nkernel(prog, "chan_wg_" + mode, "bbbbbn")[1] < self._rwg():
             kind = "runs"
         part = self._scratch(parts * C * 2, self._acc_dtype(x.dtype))
-        bufs = [self._buf(t) if t is not None else None for t in (x, g, s0, s1, part)]
-        pl = _plan([_off(t) for t in (x, g, s0, s1, part)], rows=N, C=C, S=S, parts=parts,
-                   chunk=chunk)
+        ts = (x, g, s0, s1, part)
+        pl = _plan([_off(t) for t in ts], rows=N, C=C, S=S, parts=parts, chunk=chunk)
+        args = (*buffers(self, *ts), pl)
         kw = self._nkernel(prog, f"chan_{kind}_{mode}", "bbbbbn")
         if kind == "wg":
-            self._run_groups(kw, C * parts, (*bufs, pl))
+            self._run_groups(kw, C * parts, args)
         else:
-            self._run_items(kw, jobs * parts, (*bufs, pl))
+            self._run_items(kw, jobs * parts, args)
         fin = _plan([_off(out0), _off(out1)], C=C, parts=parts, flags=_bits(out0, out1))
         self._run_items(self._nkernel(prog, "chan_finish", "bbbniip"), C,
-                        (bufs[4], self._buf(out0) if out0 is not None else None,
-                         self._buf(out1) if out1 is not None else None, fin,
+                        (*buffers(self, part, out0, out1), fin,
                          np.int32(out0.dtype.code if out0 is not None else 0),
                          np.int32(out1.dtype.code if out1 is not None else 0), float(div)))
 
     def channel_moments(self, mean, var, input, N, C, S):
         """mean[c], var[c] (biased) over n and s of the contiguous (N, C, S) input (two passes:
         the mean, then the squared deviations from it). Modifies mean and var."""
-        for t in (mean, var, input):
-            self._buf(t)
+        buffers(self, mean, var, input)
         if N * S == 0:
             self.fill(mean, float("nan"))
             self.fill(var, float("nan"))
             return
         self._chan_reduce("sum", input, None, None, None, mean, None, N, C, S, N * S)
-        m = self._stat_input(mean, _stat_dtype(input.dtype))
+        m = self._stat_tensor(mean, input.dtype, True)
         self._chan_reduce("sqdev", input, None, m, None, var, None, N, C, S, N * S)
 
     def channel_dot(self, sum_g, sum_gx, grad, input, mean, N, C, S):
         """sum_g[c] = sum of grad, sum_gx[c] = sum of grad * (input - mean[c]) over n and s.
         Modifies sum_g and sum_gx."""
-        for t in (sum_g, sum_gx, grad, input, mean):
-            self._buf(t)
+        buffers(self, sum_g, sum_gx, grad, input, mean)
         if N * S == 0:
             self.fill(sum_g, 0)
             self.fill(sum_gx, 0)
             return
-        m = self._stat_input(mean, _stat_dtype(input.dtype))
+        m = self._stat_tensor(mean, input.dtype, True)
         self._chan_reduce("gdot", input, grad, m, None, sum_g, sum_gx, N, C, S, 1.0)
 
     def channel_affine(self, out, a, ka, b, kb, kc, N, C, S):
         """out = a * ka[c] + b * kb[c] + kc[c] over (N, C, S) (b and kb may both be None; out
-        may be a or b). Modifies out."""
-        bufs = [self._buf(t) if t is not None else None for t in (out, a, b, ka, kb, kc)]
+        may be a or b): a work-item per run on CPU runtimes, per element on GPUs. Modifies out."""
+        bufs = buffers(self, out, a, b, ka, kb, kc)
         if N * C * S == 0:
             return
         prog = self._nprog("norm.cl", a.dtype)
         if b is None:
             b, bufs[2] = a, bufs[1]
+        pl = _plan([_off(t) for t in (ka, kb, kc, out, a, b)], rows=N, C=C, S=S,
+                   flags=_bits(None, kb))
+        if self._rvariant() == "cpu":
+            self._run_items(self._nkernel(prog, "chan_affine_seq", "bbbbbbn"),
+                            N if S == 1 else N * C, (*bufs, pl))
+            return
         full = [C * S, S, 1]
         dims, strides = _geometry([N, C, S], [full, full, full, [0, 1, 0]])
-        pl = _plan([_off(ka), _off(kb), _off(kc)], flags=_bits(None, kb))
-        kw = self._nkernel(prog, "chan_affine_s", "bbbbbbgn")
-        self.launch.strided(kw, dims, strides, [out._offset, a._offset, b._offset, 0],
-                            bufs, (pl,))
+        self.launch.strided(self._nkernel(prog, "chan_affine_s", "bbbbbbgn"), dims, strides,
+                            [out._offset, a._offset, b._offset, 0], bufs, (pl,))
 
     # -- cross entropy ---------------------------------------------------------------------
     def _weight_sum(self, prog, weight, C, label_smoothing):
@@ -243,17 +270,17 @@ class NNKernels:
         """Per-sample losses and log-sum-exps of the (N, C, S) logits (loss.cl); returns
         (bad, loss_total, weight_total), `bad` the first sample whose target is outside [0, C)
         or -1. One blocking read of the totals. Modifies loss and lse."""
-        bufs = [self._buf(t) if t is not None else None
-                for t in (input, target, weight, loss, lse)]
+        buffers(self, input, target, weight, loss, lse)       # all on this device
         M = N * S
         if M == 0:
             return -1, 0.0, 0.0
         prog = self._nprog("loss.cl", input.dtype)
         ls = float(label_smoothing)
         ws = self._weight_sum(prog, weight, C, ls)
-        pl = _plan([_off(t) for t in (input, target, weight, loss, lse)], rows=M, C=C, S=S,
-                   flags=_bits(None, None, weight, ws))
-        args = (*bufs, self._buf(ws) if ws is not None else None, pl, np.int64(ignore_index), ls)
+        ts = (input, target, weight, loss, lse, ws)
+        bufs = buffers(self, *ts)
+        pl = _plan([_off(t) for t in ts], rows=M, C=C, S=S, flags=_bits(None, None, weight, ws))
+        args = (*bufs, pl, np.int64(ignore_index), ls)
         if S == 1:
             self._per_row(prog, "ce_fwd", "bbbbbbnlp", M, C, args)
         else:
@@ -282,24 +309,28 @@ class NNKernels:
 
     def cross_entropy_backward(self, grad_input, grad, scale, input, lse, target, weight, N, C,
                                S, ignore_index, label_smoothing):
-        """grad_input (N, C, S) of sum_i scale * grad[i] * loss[i], elementwise (`grad` (N*S,)
-        of any stride, or 0-d: broadcast). Modifies grad_input."""
-        bufs = [self._buf(t) if t is not None else None
-                for t in (grad_input, input, lse, target, grad, weight)]
+        """grad_input (N, C, S) of sum_i scale * grad[i] * loss[i] (`grad` (N*S,) of any
+        stride, or 0-d: broadcast): a work-item per sample on CPU runtimes, per element on GPUs.
+        Modifies grad_input."""
+        buffers(self, grad_input, input, lse, target, grad, weight)
         if N * C * S == 0:
             return
         prog = self._nprog("loss.cl", input.dtype)
         ls = float(label_smoothing)
         ws = self._weight_sum(prog, weight, C, ls)
-        gst = grad._stride[0] if grad._shape else 0
+        bufs = buffers(self, grad_input, input, lse, target, grad, weight, ws)
+        pl = _plan([_off(t) for t in (lse, target, grad, weight, grad_input, input)], rows=N * S,
+                   n=grad._stride[0] if grad._shape else 0, C=C, S=S,
+                   flags=_bits(None, None, weight, ws))
+        post = (pl, float(scale), np.int64(ignore_index), ls)
+        if self._rvariant() == "cpu":
+            self._run_items(self._nkernel(prog, "ce_bwd_seq", "bbbbbbbnplp"), N * S,
+                            (*bufs, *post))
+            return
         full = [C * S, S, 1]
         dims, strides = _geometry([N, C, S], [full, full, [S, 0, 1], [0, 1, 0]])
-        pl = _plan([lse._offset, target._offset, grad._offset, _off(weight)], C=C, S=gst,
-                   flags=_bits(None, None, weight, ws))
-        kw = self._nkernel(prog, "ce_bwd_s", "bbbbbbbgnplp")
-        self.launch.strided(kw, dims, strides, [grad_input._offset, input._offset, 0, 0],
-                            (*bufs, self._buf(ws) if ws is not None else None),
-                            (pl, float(scale), np.int64(ignore_index), ls))
+        self.launch.strided(self._nkernel(prog, "ce_bwd_s", "bbbbbbbgnplp"), dims, strides,
+                            [grad_input._offset, input._offset, 0, 0], bufs, post)
 
     # -- CTC: host round trip --------------------------------------------------------------
     def _nn_on_host(self, name, args, outputs):

@@ -9,6 +9,7 @@ them): every tensor contiguous, of the parameter's shape, all float32 or all flo
 import numpy as np
 
 from ... import dtypes as _dt
+from .nn_kernels import buffers
 
 __all__ = ["OptimKernels", "program_specs"]
 
@@ -37,11 +38,12 @@ class OptimKernels:
         `exp_avg_sq` and (amsgrad) `max_exp_avg_sq`, which may be None otherwise.
 
         Per element, with g = ±grad: decoupled: p *= 1 - lr*wd, else g += wd*p;
-        m = lerp(m, g, 1-beta1); v = v*beta2 + (1-beta2)*g*g; amsgrad: vmax = max(vmax, v), v = vmax;
-        p += -step_size * m / (sqrt(v) / bias_correction2_sqrt + eps).
+        m = lerp(m, g, 1-beta1); v = v*beta2 + (1-beta2)*g*g;
+        amsgrad: vmax = max(vmax, v), v = vmax; p += -step_size * m / (sqrt(v) / bc2_sqrt + eps)
+        with bc2_sqrt = bias_correction2_sqrt.
         """
         tensors = (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None)
-        bufs = [self._buf(t) if t is not None else None for t in tensors]
+        bufs = buffers(self, *tensors)
         kw = self._optim_kernel(param.dtype, "adam_step", 8)
         n = param.numel()
         if n == 0:
@@ -69,7 +71,7 @@ class OptimKernels:
         """
         has_buf = momentum != 0
         tensors = (param, grad, momentum_buffer if has_buf else None)
-        bufs = [self._buf(t) if t is not None else None for t in tensors]
+        bufs = buffers(self, *tensors)
         kw = self._optim_kernel(param.dtype, "sgd_step", 4)
         n = param.numel()
         if n == 0:

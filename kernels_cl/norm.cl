@@ -1,0 +1,491 @@
+/* Normalization kernels: layer norm (forward, input gradient), group norm (forward), and the
+ * batch-norm building blocks (per-channel reductions over (N, C, S), per-channel affine).
+ *
+ * One program per floating input dtype (-D IN_CODE, RWG, RCOLS as reduce_common.h). Half types
+ * load and store as such and compute in float, as the CPU backend's float32 temporaries. Sums
+ * accumulate in ACC (double where the device has fp64, as the CPU backend); statistics are stored
+ * as S_T (float32 for half inputs, the ops layer's statistics dtype). Every buffer comes with an
+ * element offset in the nplan_t record (nn_common.h); an absent optional one (weight, bias, ...)
+ * is a placeholder never read, its flags bit clear.
+ *
+ * Rows (layer norm, group norm) by device class, as softmax.cl:
+ *   *_seq   one work-item per row, contiguous runs read 16 lanes wide (CPU runtimes: PoCL
+ *           vectorizes nothing across a loop inside a kernel otherwise);
+ *   *_wg    one work-group of RWG lanes per row, sums by trees in local memory (GPUs).
+ * Statistics are two-pass (mean, then the squared deviations from it): exact enough without fp64.
+ *
+ * Channel reductions chan_<kind>_<mode> over (N, C, S), rows n split in `parts` ranges of `chunk`
+ * rows whose partial sums (two per channel, ACC) chan_finish adds in order and stores:
+ *   chan_runs_*   S > 1, a work-item per (part, channel) walking runs of S (CPU runtimes)
+ *   chan_wg_*     S > 1, a work-group per (part, channel) (GPUs)
+ *   chan_cols_*   S == 1 ((N, C) rows), a work-item per (part, RCOLS neighbouring channels):
+ *                 16 lanes wide on CPUs, coalesced across work-items on GPUs (RCOLS 1)
+ * Modes: sum (x), sqdev ((x - mean[c])^2), gdot (g and g * (x - mean[c])), lnaff (layer norm's
+ * affine gradients: g * xhat and g, xhat from the row statistics mean[n], rstd[n]).
+ *
+ * Per-channel affine: chan_affine_seq (a work-item per run or row, CPU runtimes) and
+ * chan_affine_s (a work-item per element, GPUs).
+ */
+#include "nn_common.h"
+
+/* mean and biased variance of p[0 .. n) (n > 0), two passes */
+FN void row_moments(__global const IN_T* p, long n, ACC* mean, ACC* var)
+{
+    long i, nv = n & ~15L;
+    ACC16 S = (ACC16)(0);
+    for (i = 0; i < nv; i += 16)
+        S += CVT_ACC16(LOAD16(p, i));
+    ACC s = fold16(S);
+    for (i = nv; i < n; i++)
+        s += CVS(LOAD_IN(p, i));
+    ACC m = s / n;
+    ACC16 Q = (ACC16)(0);
+    for (i = 0; i < nv; i += 16) {
+        ACC16 d = CVT_ACC16(LOAD16(p, i)) - m;
+        Q += d * d;
+    }
+    ACC q = fold16(Q);
+    for (i = nv; i < n; i++) {
+        ACC d = CVS(LOAD_IN(p, i)) - m;
+        q += d * d;
+    }
+    *mean = m;
+    *var = q / n;
+}
+
+FN void row_moments_wg(__global const IN_T* p, long n, __local ACC* sh, ACC* mean, ACC* var)
+{
+    long l = get_local_id(0);
+    ACC s = 0, q = 0;
+    for (long i = l; i < n; i += RWG)
+        s += CVS(LOAD_IN(p, i));
+    ACC m = wg_sum(s, sh) / n;
+    for (long i = l; i < n; i += RWG) {
+        ACC d = CVS(LOAD_IN(p, i)) - m;
+        q += d * d;
+    }
+    *mean = m;
+    *var = wg_sum(q, sh) / n;
+}
+
+/* ---- layer norm ---------------------------------------------------------------------------
+ * buffers x, y, mean, rstd, w, b (w, b optional: flags bits 4, 5); rows of n elements:
+ * y = (x - mean) * rstd * w + b in T, mean / rstd in ACC, stored as S_T */
+/* stores the row's statistics; returns rstd as the output sweep uses it (rounded to S_T) */
+FN T ln_stats(__global S_T* mean, __global S_T* rstd, const nplan_t* pl, long r, ACC m, ACC v,
+              PT eps, int store)
+{
+    S_T rs = (S_T)(1 / sqrt(v + (ACC)eps));
+    if (store) {
+        mean[pl->off[2] + r] = (S_T)m;
+        rstd[pl->off[3] + r] = rs;
+    }
+    return (T)rs;
+}
+
+__kernel void ln_fwd_seq(__global const IN_T* x, __global IN_T* y, __global S_T* mean,
+                         __global S_T* rstd, __global const IN_T* w, __global const IN_T* b,
+                         nplan_t pl, PT eps)
+{
+    long r = get_global_id(0);
+    if (r >= pl.rows)
+        return;
+    long n = pl.n, nv = n & ~15L, i;
+    __global const IN_T* xr = x + pl.off[0] + r * n;
+    __global IN_T* yr = y + pl.off[1] + r * n;
+    __global const IN_T* wr = w + pl.off[4];
+    __global const IN_T* br = b + pl.off[5];
+    ACC m, v;
+    row_moments(xr, n, &m, &v);
+    T mt = (T)m, rt = ln_stats(mean, rstd, &pl, r, m, v, eps, 1);
+    int hw = HAS(pl, 4), hb = HAS(pl, 5);
+    for (i = 0; i < nv; i += 16) {
+        T16 o = (LOAD16(xr, i) - mt) * rt;
+        if (hw)
+            o = o * LOAD16(wr, i);
+        if (hb)
+            o = o + LOAD16(br, i);
+        STORE16_T(yr, i, o);
+    }
+    for (i = nv; i < n; i++) {
+        T o = (LOAD_IN(xr, i) - mt) * rt;
+        if (hw)
+            o = o * LOAD_IN(wr, i);
+        if (hb)
+            o = o + LOAD_IN(br, i);
+        STORE_T(yr, i, o);
+    }
+}
+
+__kernel void ln_fwd_wg(__global const IN_T* x, __global IN_T* y, __global S_T* mean,
+                        __global S_T* rstd, __global const IN_T* w, __global const IN_T* b,
+                        nplan_t pl, PT eps)
+{
+    __local ACC sh[RWG];
+    long r = get_group_id(0), n = pl.n;
+    __global const IN_T* xr = x + pl.off[0] + r * n;
+    __global IN_T* yr = y + pl.off[1] + r * n;
+    ACC m, v;
+    row_moments_wg(xr, n, sh, &m, &v);
+    T mt = (T)m, rt = ln_stats(mean, rstd, &pl, r, m, v, eps, get_local_id(0) == 0);
+    for (long i = get_local_id(0); i < n; i += RWG) {
+        T o = (LOAD_IN(xr, i) - mt) * rt;
+        if (HAS(pl, 4))
+            o = o * LOAD_IN(w, pl.off[4] + i);
+        if (HAS(pl, 5))
+            o = o + LOAD_IN(b, pl.off[5] + i);
+        STORE_T(yr, i, o);
+    }
+}
+
+/* input gradient of a row: gi = r * (g*w - mean(g*w) - xhat * mean(g*w*xhat)), with the two
+ * means accumulated in ACC and rounded to T (as the CPU backend).
+ * buffers gi, g, x, mean, rstd, w (w optional: flags bit 5) */
+__kernel void ln_bwd_seq(__global IN_T* gi, __global const IN_T* g, __global const IN_T* x,
+                         __global const S_T* mean, __global const S_T* rstd,
+                         __global const IN_T* w, nplan_t pl)
+{
+    long r = get_global_id(0);
+    if (r >= pl.rows)
+        return;
+    long n = pl.n, nv = n & ~15L, i;
+    __global const IN_T* gr = g + pl.off[1] + r * n;
+    __global const IN_T* xr = x + pl.off[2] + r * n;
+    __global const IN_T* wr = w + pl.off[5];
+    __global IN_T* out = gi + pl.off[0] + r * n;
+    T m = (T)mean[pl.off[3] + r], rs = (T)rstd[pl.off[4] + r];
+    ACC md = m;
+    int hw = HAS(pl, 5);
+    ACC16 A = (ACC16)(0), Cs = (ACC16)(0);
+    for (i = 0; i < nv; i += 16) {
+        ACC16 gw = CVT_ACC16(LOAD16(gr, i));
+        if (hw)
+            gw = gw * CVT_ACC16(LOAD16(wr, i));
+        A += gw;
+        Cs += gw * (CVT_ACC16(LOAD16(xr, i)) - md);
+    }
+    ACC a = fold16(A), c = fold16(Cs);
+    for (i = nv; i < n; i++) {
+        ACC gw = CVS(LOAD_IN(gr, i)) * (hw ? CVS(LOAD_IN(wr, i)) : (ACC)1);
+        a += gw;
+        c += gw * (CVS(LOAD_IN(xr, i)) - md);
+    }
+    c *= (ACC)rs;
+    T k1 = (T)(a / n), k2 = (T)(c / n);
+    for (i = 0; i < nv; i += 16) {
+        T16 gw = LOAD16(gr, i);
+        if (hw)
+            gw = gw * LOAD16(wr, i);
+        STORE16_T(out, i, rs * (gw - k1 - (LOAD16(xr, i) - m) * rs * k2));
+    }
+    for (i = nv; i < n; i++) {
+        T gw = LOAD_IN(gr, i);
+        if (hw)
+            gw = gw * LOAD_IN(wr, i);
+        STORE_T(out, i, rs * (gw - k1 - (LOAD_IN(xr, i) - m) * rs * k2));
+    }
+}
+
+__kernel void ln_bwd_wg(__global IN_T* gi, __global const IN_T* g, __global const IN_T* x,
+                        __global const S_T* mean, __global const S_T* rstd,
+                        __global const IN_T* w, nplan_t pl)
+{
+    __local ACC sh[RWG];
+    long r = get_group_id(0), n = pl.n, l = get_local_id(0);
+    __global const IN_T* gr = g + pl.off[1] + r * n;
+    __global const IN_T* xr = x + pl.off[2] + r * n;
+    __global IN_T* out = gi + pl.off[0] + r * n;
+    T m = (T)mean[pl.off[3] + r], rs = (T)rstd[pl.off[4] + r];
+    ACC md = m, a = 0, c = 0;
+    int hw = HAS(pl, 5);
+    for (long i = l; i < n; i += RWG) {
+        ACC gw = CVS(LOAD_IN(gr, i)) * (hw ? CVS(LOAD_IN(w, pl.off[5] + i)) : (ACC)1);
+        a += gw;
+        c += gw * (CVS(LOAD_IN(xr, i)) - md);
+    }
+    a = wg_sum(a, sh);
+    c = wg_sum(c, sh) * (ACC)rs;
+    T k1 = (T)(a / n), k2 = (T)(c / n);
+    for (long i = l; i < n; i += RWG) {
+        T gw = LOAD_IN(gr, i);
+        if (hw)
+            gw = gw * LOAD_IN(w, pl.off[5] + i);
+        STORE_T(out, i, rs * (gw - k1 - (LOAD_IN(xr, i) - m) * rs * k2));
+    }
+}
+
+/* ---- group norm: rows of C/G channels of S elements; buffers x, y, mean, rstd, w, b ---------
+ * per channel: y = x * sc + sh with sc = rstd * w[c], sh = b[c] - mean * sc (as the CPU) */
+FN void gn_coeffs(__global const IN_T* w, __global const IN_T* b, const nplan_t* pl, long c,
+                  ACC m, ACC rs, T* sc, T* sh)
+{
+    T s = (T)(rs * (HAS(*pl, 4) ? CVS(LOAD_IN(w, pl->off[4] + c)) : (ACC)1));
+    *sc = s;
+    *sh = (T)((HAS(*pl, 5) ? CVS(LOAD_IN(b, pl->off[5] + c)) : (ACC)0) - m * s);
+}
+
+__kernel void gn_fwd_seq(__global const IN_T* x, __global IN_T* y, __global S_T* mean,
+                         __global S_T* rstd, __global const IN_T* w, __global const IN_T* b,
+                         nplan_t pl, PT eps)
+{
+    long r = get_global_id(0);
+    if (r >= pl.rows)
+        return;
+    long n = pl.n, S = pl.S, cg = pl.C / pl.G, sv = S & ~15L;
+    __global const IN_T* xr = x + pl.off[0] + r * n;
+    __global IN_T* yr = y + pl.off[1] + r * n;
+    ACC m, v;
+    row_moments(xr, n, &m, &v);
+    ACC rs = 1 / sqrt(v + (ACC)eps);
+    mean[pl.off[2] + r] = (S_T)m;
+    rstd[pl.off[3] + r] = (S_T)rs;
+    long c0 = (r % pl.G) * cg;
+    for (long c = 0; c < cg; c++) {
+        T sc, sh;
+        gn_coeffs(w, b, &pl, c0 + c, m, rs, &sc, &sh);
+        __global const IN_T* xc = xr + c * S;
+        __global IN_T* yc = yr + c * S;
+        long i;
+        for (i = 0; i < sv; i += 16)
+            STORE16_T(yc, i, LOAD16(xc, i) * sc + sh);
+        for (i = sv; i < S; i++)
+            STORE_T(yc, i, LOAD_IN(xc, i) * sc + sh);
+    }
+}
+
+__kernel void gn_fwd_wg(__global const IN_T* x, __global IN_T* y, __global S_T* mean,
+                        __global S_T* rstd, __global const IN_T* w, __global const IN_T* b,
+                        nplan_t pl, PT eps)
+{
+    __local ACC sh_[RWG];
+    long r = get_group_id(0), n = pl.n, S = pl.S, cg = pl.C / pl.G;
+    __global const IN_T* xr = x + pl.off[0] + r * n;
+    __global IN_T* yr = y + pl.off[1] + r * n;
+    ACC m, v;
+    row_moments_wg(xr, n, sh_, &m, &v);
+    ACC rs = 1 / sqrt(v + (ACC)eps);
+    if (get_local_id(0) == 0) {
+        mean[pl.off[2] + r] = (S_T)m;
+        rstd[pl.off[3] + r] = (S_T)rs;
+    }
+    long c0 = (r % pl.G) * cg;
+    for (long i = get_local_id(0); i < n; i += RWG) {
+        T sc, sh;
+        gn_coeffs(w, b, &pl, c0 + i / S, m, rs, &sc, &sh);
+        STORE_T(yr, i, LOAD_IN(xr, i) * sc + sh);
+    }
+}
+
+/* ---- per-channel reductions over (N, C, S) ---------------------------------------------------
+ * buffers x, g (gdot, lnaff), s0, s1 (S_T statistics: the channel means of sqdev and gdot, the row
+ * means and rstds of lnaff), part (ACC partials: part[(p * C + c) * 2 + k]).
+ * ACCUM_<mode>(A0, A1, X, G, CM, RM, RR, CV): fold element X (gradient G) of a channel with mean
+ * CM, in a row with statistics RM / RR; CV converts T (or T16) to the accumulator type. */
+#define ACCUM_sum(A0, A1, X, G, CM, RM, RR, CV) A0 += CV(X)
+#define ACCUM_sqdev(A0, A1, X, G, CM, RM, RR, CV) A0 += (CV(X) - (CM)) * (CV(X) - (CM))
+#define ACCUM_gdot(A0, A1, X, G, CM, RM, RR, CV) A0 += CV(G); A1 += CV(G) * (CV(X) - (CM))
+#define ACCUM_lnaff(A0, A1, X, G, CM, RM, RR, CV) A0 += CV((G) * (((X) - (RM)) * (RR))); A1 += CV(G)
+#define USES_G_sum 0
+#define USES_G_sqdev 0
+#define USES_G_gdot 1
+#define USES_G_lnaff 1
+#define USES_CM_sum 0
+#define USES_CM_sqdev 1
+#define USES_CM_gdot 1
+#define USES_CM_lnaff 0
+#define USES_ROW_sum 0
+#define USES_ROW_sqdev 0
+#define USES_ROW_gdot 0
+#define USES_ROW_lnaff 1
+
+/* the row statistics of row n (lnaff), as T */
+#define ROW_STATS(mode, n)                                                                     \
+    T rm = USES_ROW_##mode ? (T)s0[pl.off[2] + (n)] : (T)0;                                    \
+    T rr = USES_ROW_##mode ? (T)s1[pl.off[3] + (n)] : (T)0;
+
+#define DEF_CHAN(mode)                                                                         \
+__kernel void chan_runs_##mode(__global const IN_T* x, __global const IN_T* g,                 \
+                               __global const S_T* s0, __global const S_T* s1,                 \
+                               __global ACC* part, nplan_t pl)                                 \
+{                                                                                              \
+    long j = get_global_id(0), C = pl.C, S = pl.S, sv = S & ~15L;                              \
+    if (j >= C * pl.parts)                                                                     \
+        return;                                                                                \
+    long p = j / C, c = j - p * C, n0 = p * pl.chunk, n1 = min(pl.rows, n0 + pl.chunk);       \
+    ACC cm = USES_CM_##mode ? CVS(s0[pl.off[2] + c]) : (ACC)0;                                 \
+    ACC16 V0 = (ACC16)(0), V1 = (ACC16)(0);                                                    \
+    ACC a0 = 0, a1 = 0;                                                                        \
+    for (long n = n0; n < n1; n++) {                                                           \
+        ROW_STATS(mode, n)                                                                     \
+        __global const IN_T* xr = x + pl.off[0] + (n * C + c) * S;                            \
+        __global const IN_T* gr = g + pl.off[1] + (n * C + c) * S;                            \
+        long i;                                                                                \
+        for (i = 0; i < sv; i += 16) {                                                         \
+            T16 xv = LOAD16(xr, i);                                                            \
+            T16 gv = USES_G_##mode ? LOAD16(gr, i) : (T16)(0);                                 \
+            ACCUM_##mode(V0, V1, xv, gv, cm, rm, rr, CVT_ACC16);                               \
+        }                                                                                      \
+        for (i = sv; i < S; i++) {                                                             \
+            T xs = LOAD_IN(xr, i);                                                             \
+            T gs = USES_G_##mode ? LOAD_IN(gr, i) : (T)0;                                      \
+            ACCUM_##mode(a0, a1, xs, gs, cm, rm, rr, CVS);                                     \
+        }                                                                                      \
+    }                                                                                          \
+    part[(p * C + c) * 2] = a0 + fold16(V0);                                                   \
+    part[(p * C + c) * 2 + 1] = a1 + fold16(V1);                                               \
+}                                                                                              \
+                                                                                               \
+__kernel void chan_wg_##mode(__global const IN_T* x, __global const IN_T* g,                   \
+                             __global const S_T* s0, __global const S_T* s1,                   \
+                             __global ACC* part, nplan_t pl)                                   \
+{                                                                                              \
+    __local ACC sh[RWG];                                                                       \
+    long j = get_group_id(0), C = pl.C, S = pl.S;                                              \
+    long p = j / C, c = j - p * C, n0 = p * pl.chunk, n1 = min(pl.rows, n0 + pl.chunk);       \
+    ACC cm = USES_CM_##mode ? CVS(s0[pl.off[2] + c]) : (ACC)0;                                 \
+    ACC a0 = 0, a1 = 0;                                                                        \
+    for (long e = get_local_id(0); e < (n1 - n0) * S; e += RWG) {                              \
+        long n = n0 + e / S, k = (n * C + c) * S + e % S;                                      \
+        ROW_STATS(mode, n)                                                                     \
+        T xs = LOAD_IN(x, pl.off[0] + k);                                                      \
+        T gs = USES_G_##mode ? LOAD_IN(g, pl.off[1] + k) : (T)0;                               \
+        ACCUM_##mode(a0, a1, xs, gs, cm, rm, rr, CVS);                                         \
+    }                                                                                          \
+    a0 = wg_sum(a0, sh);                                                                       \
+    a1 = wg_sum(a1, sh);                                                                       \
+    if (get_local_id(0) == 0) {                                                                \
+        part[(p * C + c) * 2] = a0;                                                            \
+        part[(p * C + c) * 2 + 1] = a1;                                                        \
+    }                                                                                          \
+}                                                                                              \
+                                                                                               \
+__kernel void chan_cols_##mode(__global const IN_T* x, __global const IN_T* g,                 \
+                               __global const S_T* s0, __global const S_T* s1,                 \
+                               __global ACC* part, nplan_t pl)                                 \
+{                                                                                              \
+    long C = pl.C, nb = (C + RCOLS - 1) / RCOLS, j = get_global_id(0);                         \
+    if (j >= nb * pl.parts)                                                                    \
+        return;                                                                                \
+    long p = j / nb, c0 = (j - p * nb) * RCOLS;                                                \
+    long n0 = p * pl.chunk, n1 = min(pl.rows, n0 + pl.chunk);                                  \
+    int jn = (int)min((long)RCOLS, C - c0);                                                    \
+    __global ACC* out = part + (p * C + c0) * 2;                                               \
+    if (RCOLS == 16 && jn == 16) {                                                             \
+        ACC16 cm = USES_CM_##mode ? LOAD_S16(s0 + pl.off[2] + c0) : (ACC16)(0);                \
+        ACC16 V0 = (ACC16)(0), V1 = (ACC16)(0);                                                \
+        for (long n = n0; n < n1; n++) {                                                       \
+            ROW_STATS(mode, n)                                                                 \
+            T16 xv = LOAD16(x, pl.off[0] + n * C + c0);                                        \
+            T16 gv = USES_G_##mode ? LOAD16(g, pl.off[1] + n * C + c0) : (T16)(0);             \
+            ACCUM_##mode(V0, V1, xv, gv, cm, rm, rr, CVT_ACC16);                               \
+        }                                                                                      \
+        ACC h0[16], h1[16];                                                                    \
+        vstore16(V0, 0, h0);                                                                   \
+        vstore16(V1, 0, h1);                                                                   \
+        for (int k = 0; k < 16; k++) {                                                         \
+            out[2 * k] = h0[k];                                                                \
+            out[2 * k + 1] = h1[k];                                                            \
+        }                                                                                      \
+        return;                                                                                \
+    }                                                                                          \
+    for (int k = 0; k < jn; k++) {                                                             \
+        ACC cm = USES_CM_##mode ? CVS(s0[pl.off[2] + c0 + k]) : (ACC)0;                        \
+        ACC a0 = 0, a1 = 0;                                                                    \
+        for (long n = n0; n < n1; n++) {                                                       \
+            ROW_STATS(mode, n)                                                                 \
+            T xs = LOAD_IN(x, pl.off[0] + n * C + c0 + k);                                     \
+            T gs = USES_G_##mode ? LOAD_IN(g, pl.off[1] + n * C + c0 + k) : (T)0;              \
+            ACCUM_##mode(a0, a1, xs, gs, cm, rm, rr, CVS);                                     \
+        }                                                                                      \
+        out[2 * k] = a0;                                                                       \
+        out[2 * k + 1] = a1;                                                                   \
+    }                                                                                          \
+}
+
+DEF_CHAN(sum)
+DEF_CHAN(sqdev)
+DEF_CHAN(gdot)
+DEF_CHAN(lnaff)
+
+/* out0[c] = (sum over parts of partial 0) / div, out1[c] = sum of partial 1, in their dtypes
+ * (codes); either output optional (flags bits 0, 1; offsets off[0], off[1]) */
+__kernel void chan_finish(__global const ACC* part, __global void* out0, __global void* out1,
+                          nplan_t pl, int code0, int code1, PT div)
+{
+    long c = get_global_id(0), C = pl.C;
+    if (c >= C)
+        return;
+    ACC a0 = 0, a1 = 0;
+    for (long p = 0; p < pl.parts; p++) {
+        a0 += part[(p * C + c) * 2];
+        a1 += part[(p * C + c) * 2 + 1];
+    }
+    if (HAS(pl, 0))
+        store_any(out0, pl.off[0] + c, code0, a0 / (ACC)div);
+    if (HAS(pl, 1))
+        store_any(out1, pl.off[1] + c, code1, a1);
+}
+
+/* ---- per-channel affine: out = a * ka[c] + b * kb[c] + kc[c] over (N, C, S) -----------------
+ * nplan_t: off[0..5] of ka, kb, kc, out, a, b; flags bit 1: b and kb present (else the b
+ * argument is a placeholder). out may alias a or b (each element is read before it is written).
+ *   chan_affine_seq  a work-item per run of S (S > 1) or per row of C channels (S == 1), 16 wide
+ *                    (CPU runtimes)
+ *   chan_affine_s    a work-item per element, geometry operands out, a, b (a again when absent),
+ *                    the channel index (strides 0 / 1 / 0) (GPUs) */
+#define AFFINE(av, k1, bv, k2, k3) (hb ? (av) * (k1) + (bv) * (k2) + (k3) : (av) * (k1) + (k3))
+
+__kernel void chan_affine_seq(__global IN_T* out, __global const IN_T* a, __global const IN_T* b,
+                              __global const IN_T* ka, __global const IN_T* kb,
+                              __global const IN_T* kc, nplan_t pl)
+{
+    long j = get_global_id(0), C = pl.C, S = pl.S, i;
+    int hb = HAS(pl, 1);
+    __global const IN_T* ka0 = ka + pl.off[0];
+    __global const IN_T* kb0 = kb + pl.off[1];
+    __global const IN_T* kc0 = kc + pl.off[2];
+    if (S == 1) {
+        if (j >= pl.rows)
+            return;
+        __global IN_T* o = out + pl.off[3] + j * C;
+        __global const IN_T* ar = a + pl.off[4] + j * C;
+        __global const IN_T* br = b + pl.off[5] + j * C;
+        long cv = C & ~15L;
+        for (i = 0; i < cv; i += 16) {
+            T16 bv = hb ? LOAD16(br, i) : (T16)(0), k2 = hb ? LOAD16(kb0, i) : (T16)(0);
+            STORE16_T(o, i, AFFINE(LOAD16(ar, i), LOAD16(ka0, i), bv, k2, LOAD16(kc0, i)));
+        }
+        for (i = cv; i < C; i++) {
+            T bv = hb ? LOAD_IN(br, i) : (T)0, k2 = hb ? LOAD_IN(kb0, i) : (T)0;
+            STORE_T(o, i, AFFINE(LOAD_IN(ar, i), LOAD_IN(ka0, i), bv, k2, LOAD_IN(kc0, i)));
+        }
+        return;
+    }
+    if (j >= pl.rows * C)
+        return;
+    long c = j % C, sv = S & ~15L;
+    T k1 = LOAD_IN(ka0, c), k2 = hb ? LOAD_IN(kb0, c) : (T)0, k3 = LOAD_IN(kc0, c);
+    __global IN_T* o = out + pl.off[3] + j * S;
+    __global const IN_T* ar = a + pl.off[4] + j * S;
+    __global const IN_T* br = b + pl.off[5] + j * S;
+    for (i = 0; i < sv; i += 16) {
+        T16 bv = hb ? LOAD16(br, i) : (T16)(0);
+        STORE16_T(o, i, AFFINE(LOAD16(ar, i), k1, bv, k2, k3));
+    }
+    for (i = sv; i < S; i++) {
+        T bv = hb ? LOAD_IN(br, i) : (T)0;
+        STORE_T(o, i, AFFINE(LOAD_IN(ar, i), k1, bv, k2, k3));
+    }
+}
+
+__kernel void chan_affine_s(__global IN_T* out, __global const IN_T* a, __global const IN_T* b,
+                            __global const IN_T* ka, __global const IN_T* kb,
+                            __global const IN_T* kc, geom_t g, nplan_t pl)
+{
+    GEOM_OFFSETS(g, 4)
+    int hb = HAS(pl, 1);
+    long c = q3;
+    T k2 = hb ? LOAD_IN(kb, pl.off[1] + c) : (T)0;
+    STORE_T(out, q0, AFFINE(LOAD_IN(a, q1), LOAD_IN(ka, pl.off[0] + c), LOAD_IN(b, q2), k2,
+                            LOAD_IN(kc, pl.off[2] + c)));
+}
