@@ -513,6 +513,11 @@ cdef int64_t _ce_fwd_t(const flt_t* x, const int64_t* tgt, const flt_t* w, flt_t
             # smoothing term: sum_c w_c * (lse - x_c)
             nll = (1 - ls) * nll + ls / C * (l * wsum - _wsum(row, w, C, S))
         loss[i] = <flt_t>nll
+    if bad >= 0:                     # threads raced: report the first bad sample, as PyTorch
+        for i in range(N * S):
+            t = tgt[i]
+            if t != ignore and (t < 0 or t >= C):
+                return i
     return bad
 
 

@@ -433,12 +433,12 @@ def _group_norm_backward(ctx, grads, input, weight=None, bias=None, G=1, eps=1e-
     gi = gw = gb = None
     if is_grad_enabled():
         # composite (recorded): the group statistics recomputed from input
-        xr = input.reshape(N, G, -1)
+        xr = input.reshape(N, G, input.numel() // (N * G) if N else 0)
         xc = xr - xr.mean(2, keepdim=True)
         rstd = E.rsqrt((xc * xc).mean(2, keepdim=True) + eps)
         xhat = xc * rstd
         if n[0]:
-            gy = (g * _channel_view(weight, input) if weight is not None else g).reshape(N, G, -1)
+            gy = (g * _channel_view(weight, input) if weight is not None else g).reshape(xr.shape)
             gi = rstd * (gy - gy.mean(2, keepdim=True) - xhat * (gy * xhat).mean(2, keepdim=True))
             gi = gi.reshape(input._shape)
         if n[1] and weight is not None:
@@ -465,7 +465,7 @@ def _group_norm_backward(ctx, grads, input, weight=None, bias=None, G=1, eps=1e-
         sgx = _empty((N * C,), x.dtype, x.device)
         be.channel_dot(sg, sgx, gc, x, E.zeros((N * C,), dtype=x.dtype, device=x.device), 1,
                        N * C, S)
-        sg, sgx = sg.reshape(N, G, -1), sgx.reshape(N, G, -1)
+        sg, sgx = sg.reshape(N, G, C // G), sgx.reshape(N, G, C // G)
         if n[1] and weight is not None:
             m, r = mean.reshape(N, G, 1).to(x.dtype), rstd.reshape(N, G, 1).to(x.dtype)
             gw = (r * (sgx - m * sg)).sum(0).reshape(C)
