@@ -215,16 +215,15 @@ def test_module_entry_point(tmp_path):
     assert r.stderr.startswith("error: ") and "Traceback" not in r.stderr
 
 
-@pytest.mark.skipif(not _opencl_available(), reason="no OpenCL device")
 def test_opencl_device(tmp_path, capsys):
     """On OpenCL the run trains to the CPU's accuracy within noise (the same initial weights and
-    random streams: Philox is the same on every device), or, while the device lacks an op the
-    model needs, says so in one message."""
+    random streams: Philox is the same on every device)."""
+    if not _opencl_available():
+        if os.environ.get("EMBER_REQUIRE_OPENCL") == "1":
+            pytest.fail("EMBER_REQUIRE_OPENCL=1 but no OpenCL device was found")
+        pytest.skip("no OpenCL device")
     common = ["--epochs", 2, "--limit", 256, "--quiet"]
     rc, out, err = _run(capsys, "--device", "opencl", "--out", tmp_path / "cl", *common)
-    if rc == 2:
-        assert "cannot run on opencl" in err and "--device cpu" in err and "Traceback" not in err
-        return
     assert rc == 0, err
     assert _run(capsys, "--device", "cpu", "--out", tmp_path / "cpu", *common)[0] == 0
     acc_cl = _state(tmp_path / "cl")["history"]["test_acc"][-1]
