@@ -19,6 +19,7 @@ Tile parameters come from small tables keyed by device class and vendor (``_CPU_
 When a problem is narrow (a matrix-vector product: n far below a panel's width), the CPU design
 computes the transposed product out^T = b^T a^T instead, which only swaps strides.
 """
+import contextlib
 import os
 
 import numpy as np
@@ -28,26 +29,33 @@ from ... import dtypes as _dt
 __all__ = ["LinalgKernels", "GPLAN_DTYPE", "program_specs"]
 
 GMAXB = 3                               # batch dims of gplan_t (gemm.cl)
-_NPLAN = 16 + 7 * GMAXB
+_NPLAN = 15 + 7 * GMAXB
 GPLAN_DTYPE = np.dtype([("p", np.int64, (_NPLAN,))])
-_BS, _SA, _SB, _SC, _SP, _QS, _QB = (16 + GMAXB * i for i in range(7))
+_Z0, _PQ, _FLAGS = 12, 13, 14
+_BS, _SA, _SB, _SC, _SP, _QS, _QB = (15 + GMAXB * i for i in range(7))
 _FLAG_A_KFAST, _FLAG_B_NFAST = 1, 2
 _GPU_GRID = 65535                       # work-groups per launch in dims 1 and 2 on GPUs
 _VARIANTS = ("cpu", "gpu")
 
 # CPU runtimes, by accumulator bytes: MR rows x NV vectors of VW lanes per work-item, work-groups
-# of LR row blocks x LP panels. Measured on PoCL 3.1 / Zen 4 (AVX-512): 12 x 32 float
-# accumulators fill 24 of the 32 vector registers; a work-group then covers 96 rows of a and 128
-# columns of b, whose panels stay in L2 while the group runs.
-_CPU_TILES = {4: (12, 2, 16, 8, 4), 8: (12, 2, 8, 8, 4)}
+# of LR row blocks x LP panels. Measured on PoCL 3.1 / Zen 4 (AVX-512), float32 at 1024^3 per
+# core-second: 8 x 32 accumulators (16 vector registers of 32) ~100 GFLOP/s, as 6 x 64 and 4 x 64,
+# and pads n less; 12 x 32 spills (~88). A work-group covers 64 rows of a and 128 columns of b,
+# whose panels stay in L2 while the group runs.
+_CPU_TILES = {4: (8, 2, 16, 8, 4), 8: (8, 2, 8, 8, 4)}
 
 # GPUs, by vendor (a substring of the device's vendor name; "default" otherwise), accumulator
 # bytes and size class (large: enough tiles of the large shape to fill the device):
 # (MWG, NWG, KWG, MDIMC, NDIMC, VW) = work-group tile, k slice, work-items per dim, vector width
 # of the local reads. A work-item computes (MWG/MDIMC) x (NWG/NDIMC) outputs.
+# "nvidia": a sweep on an H100 (driver 580.159, float32): 128x128x8 with 8x8 per work-item 30.0
+# TFLOP/s at 4096^3 (KWG 16: 28.7, 32: 19.7; 128x64: 23.8; 64x64: 21.5; cuBLAS FP32 51.4);
+# at 1024^3 (64 tiles of 128^2 for 132 SMs: the small class) 128x64x16 20.5 (64x64: 18.7).
 _GPU_TILES = {
     "default": {(4, True): (128, 128, 16, 16, 16, 4), (4, False): (64, 64, 16, 16, 16, 4),
                 (8, True): (64, 64, 16, 16, 16, 2), (8, False): (32, 32, 16, 16, 16, 2)},
+    "nvidia": {(4, True): (128, 128, 8, 16, 16, 4), (4, False): (128, 64, 16, 16, 16, 4),
+               (8, True): (64, 64, 16, 16, 16, 2), (8, False): (32, 32, 16, 16, 16, 2)},
 }
 
 
@@ -98,8 +106,16 @@ def _gpu_tiles(cldev, acc_bytes, large):
     mwg, nwg, kwg, mdimc, ndimc, vw = table[(acc_bytes, large)]
     while mdimc * ndimc > cldev.max_work_group_size and mdimc > 1:
         mdimc, ndimc, mwg, nwg = mdimc // 2, ndimc // 2, mwg // 2, nwg // 2
-    while (kwg * (mwg + nwg + 2 * vw) * acc_bytes > cldev.local_memory and mwg > vw * mdimc):
-        mwg, nwg = mwg // 2, nwg // 2
+    nth = mdimc * ndimc
+    while kwg * (mwg + nwg + 2 * vw) * acc_bytes > cldev.local_memory:
+        if mwg >= nwg and mwg > vw * mdimc:
+            mwg //= 2
+        elif nwg > vw * ndimc:
+            nwg //= 2
+        elif kwg > 1 and (min(mwg, nwg) * (kwg // 2)) % nth == 0:
+            kwg //= 2
+        else:
+            break                           # the smallest tile: let the build say it won't fit
     return mwg, nwg, kwg, mdimc, ndimc, vw
 
 
@@ -124,6 +140,51 @@ class LinalgKernels:
         if v not in _VARIANTS:
             raise ValueError(f"EMBER_OPENCL_GEMM must be 'cpu' or 'gpu', not {v!r}")
         return v
+
+    def gemm_variants(self):
+        """The GEMM designs this backend can run ('cpu', 'gpu'), for benchmarks."""
+        return list(_VARIANTS)
+
+    @contextlib.contextmanager
+    def gemm_variant(self, variant):
+        """Run the GEMM design `variant` inside the block (benchmarks and tests)."""
+        if variant not in _VARIANTS:
+            raise ValueError(f"the GEMM variant must be 'cpu' or 'gpu', not {variant!r}")
+        old = self.__dict__.get("_gemm_variant")
+        self._gemm_variant = variant
+        try:
+            yield
+        finally:
+            if old is None:
+                del self._gemm_variant
+            else:
+                self._gemm_variant = old
+
+    def gemm_choice(self, m, n, k, dtype, batch=1):
+        """What a (batch of) m x k @ k x n product of `dtype` runs: design, tiles, swap."""
+        variant, tiles, swap = self._gemm_plan(m, n, k, batch, dtype)
+        return f"{variant} design, tiles {tiles}" + (", as out^T = b^T a^T" if swap else "")
+
+    def _gemm_plan(self, m, n, k, nb, dt, a_colmajor=False, b_colmajor=False):
+        """(variant, tile parameters, swap) for a product; swap computes out^T = b^T @ a^T.
+
+        CPU design: swap when that pads less (n narrower than a panel), or to turn two
+        column-major operands into row-major ones (a's rows are then read in order). GPU design:
+        the large tiles when they fill the device, swap only past the grid limit.
+        """
+        variant = self._gvariant()
+        acc_bytes = _acc_dtype(dt).itemsize
+        if variant == "cpu":
+            tiles = _cpu_tiles(self.dev, acc_bytes)
+            mr, nr = tiles[0], tiles[1] * tiles[2]
+            cost = lambda r, c: _cdiv(r, mr) * mr * _cdiv(c, nr) * nr
+            swap = cost(n, m) < cost(m, n) or (cost(n, m) == cost(m, n) and a_colmajor and
+                                               b_colmajor)
+            return variant, tiles, swap
+        big = _gpu_tiles(self.dev, acc_bytes, True)
+        large = _cdiv(m, big[0]) * _cdiv(n, big[1]) * nb >= 2 * max(1, self.dev.compute_units)
+        tiles = big if large else _gpu_tiles(self.dev, acc_bytes, False)
+        return variant, tiles, _cdiv(n, tiles[1]) > _GPU_GRID >= _cdiv(m, tiles[0])
 
     def _gemm_kernel(self, prog, name, nbufs):
         hit = prog._kernels.get(name)
@@ -152,21 +213,11 @@ class LinalgKernels:
         if k == 0:
             self.fill(out, 0)
             return
-        variant = self._gvariant()
-        acc_bytes = _acc_dtype(dt).itemsize
-        nb = out.numel() // (m * n)
-        if variant == "cpu":
-            tiles = _cpu_tiles(self.dev, acc_bytes)
-            mr, nr = tiles[0], tiles[1] * tiles[2]
-            cost = lambda r, c: _cdiv(r, mr) * mr * _cdiv(c, nr) * nr
-            swap = cost(n, m) < cost(m, n)
-        else:
-            big = _gpu_tiles(self.dev, acc_bytes, True)
-            large = _cdiv(m, big[0]) * _cdiv(n, big[1]) * nb >= 2 * max(1, self.dev.compute_units)
-            tiles = big if large else _gpu_tiles(self.dev, acc_bytes, False)
-            swap = _cdiv(n, tiles[1]) > _GPU_GRID >= _cdiv(m, tiles[0])
-        prog = self.programs.get("gemm.cl", _defines(dt.code, variant, tiles))
         sa, sb, sc = a._stride, b._stride, out._stride
+        variant, tiles, swap = self._gemm_plan(m, n, k, out.numel() // (m * n), dt,
+                                               a_colmajor=sa[-2] < sa[-1],
+                                               b_colmajor=sb[-2] < sb[-1])
+        prog = self.programs.get("gemm.cl", _defines(dt.code, variant, tiles))
         mats = [sa[-2], sa[-1], sb[-2], sb[-1], sc[-2], sc[-1]]
         offs = [a._offset, b._offset, out._offset]
         dims, (bsc, bsa, bsb) = _coalesce_batch(out._shape[:-2], [sc[:-2], sa[:-2], sb[:-2]])
@@ -221,7 +272,7 @@ class LinalgKernels:
         for j, (n_, s) in enumerate(qdims):
             p[_QS + qpad + j], p[_QB + qpad + j] = n_, s
         nq = _prod(q[0] for q in qdims)
-        p[13] = pq
+        p[_PQ] = pq
         packed = _empty((nq * pq,), _acc_dtype(dt), self.device)
         pbuf = packed._storage.buffer
         enqueue, q = self._cl.enqueue_nd_range_kernel, self.queue
@@ -229,23 +280,25 @@ class LinalgKernels:
         kern.set_args(bufs[2], pbuf, p.view(GPLAN_DTYPE)[0])
         enqueue(q, kern, (_cdiv(k, 16) * 16, npan, nq), (16, 1, 1))
         kern, _ = self._gemm_kernel(prog, "gemm_cpu", 3)
-        kern.set_args(bufs[1], pbuf, bufs[0], p.view(GPLAN_DTYPE)[0])
         nbatch = _prod(dims)
-        enqueue(q, kern, (_cdiv(_cdiv(m, mr), lr) * lr, _cdiv(npan, lp) * lp, nbatch),
-                (lr, lp, 1))
+        for z0 in range(0, nbatch, _GPU_GRID):      # the grid limit, should a GPU run this design
+            p[_Z0] = z0
+            kern.set_args(bufs[1], pbuf, bufs[0], p.view(GPLAN_DTYPE)[0])
+            enqueue(q, kern, (_cdiv(_cdiv(m, mr), lr) * lr, _cdiv(npan, lp) * lp,
+                              min(_GPU_GRID, nbatch - z0)), (lr, lp, 1))
 
     def _gemm_gpu(self, prog, tiles, dt, bufs, m, n, k, mats, offs, dims, bstrides):
         """Local-memory tiles; batches beyond the GPU grid limit in several launches."""
         mwg, nwg, kwg, mdimc, ndimc, vw = tiles
         p = self._plan(m, n, k, mats, offs, dims, bstrides)
         sam, sak, sbk, sbn = mats[:4]
-        p[14] = (_FLAG_A_KFAST if abs(sak) <= abs(sam) else 0) | \
+        p[_FLAGS] = (_FLAG_A_KFAST if abs(sak) <= abs(sam) else 0) | \
             (_FLAG_B_NFAST if abs(sbn) <= abs(sbk) else 0)
         kern, _ = self._gemm_kernel(prog, "gemm_gpu", 3)
         gx, gy = _cdiv(m, mwg) * mdimc, _cdiv(n, nwg) * ndimc
         nbatch = _prod(dims)
         for z0 in range(0, nbatch, _GPU_GRID):
-            p[12] = z0
+            p[_Z0] = z0
             kern.set_args(bufs[1], bufs[2], bufs[0], p.view(GPLAN_DTYPE)[0])
             self._cl.enqueue_nd_range_kernel(self.queue, kern,
                                              (gx, gy, min(_GPU_GRID, nbatch - z0)),
