@@ -405,11 +405,18 @@ def _make(storage, shape, stride, offset, dtype, device, requires_grad=False):
 
 
 def _empty(shape, dtype, device=CPU, zero=False):
-    """A new contiguous tensor of `shape` (a tuple of non-negative ints)."""
+    """A new contiguous tensor of `shape` (a tuple of non-negative ints) on `device`.
+
+    An accelerator named without an index ('opencl') means its current device, and the tensor
+    gets that device's indexed name ('opencl:0'), as a PyTorch tensor's device always has one.
+    """
     n = dtype.itemsize
     for s in shape:
         n *= s
-    st = device.backend.allocate(n, zero)
+    backend = device.backend
+    st = backend.allocate(n, zero)
+    if device.index is None and device.type != "cpu":
+        device = backend.device
     return _make(st, shape, _contiguous_strides(shape), 0, dtype, device)
 
 

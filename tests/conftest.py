@@ -76,13 +76,27 @@ def noncontig(arr):
 
 
 def make(arr, device, requires_grad=False):
-    """An ember tensor holding `arr` on `device` (strides kept when `arr` is a strided view)."""
+    """An ember tensor holding `arr` on `device`; a strided view `arr` (non-negative strides)
+    gives a tensor with the same strides on every device."""
     arr = np.asarray(arr)
-    if not arr.flags.c_contiguous and device == "cpu" and arr.ndim:
-        # keep the non-contiguous layout: view the tensor over the same strided memory
-        t = ember.from_numpy(arr)
-    else:
+    if arr.flags.c_contiguous or not arr.ndim:
         t = ember.tensor(arr, device=device)
+    elif device == "cpu":
+        t = ember.from_numpy(arr)             # a view of the same strided memory
+    else:
+        t = _strided_copy(arr, device)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _strided_copy(arr, device):
+    """A tensor on `device` with arr's values and element strides: the memory span arr covers,
+    moved to the device, then viewed with arr's geometry (a detached view, as from_numpy's)."""
+    item = arr.itemsize
+    if any(s < 0 or s % item for s in arr.strides) or arr.size == 0:
+        return ember.tensor(arr, device=device)       # no non-negative element strides to keep
+    strides = tuple(s // item for s in arr.strides)
+    span = 1 + sum((n - 1) * s for n, s in zip(arr.shape, strides))
+    flat = np.lib.stride_tricks.as_strided(arr, (span,), (item,))   # inside arr's buffer
+    return ember.tensor(flat.copy(), device=device).as_strided(arr.shape, strides).detach()

@@ -59,6 +59,16 @@ class UninitializedParameter(Parameter):
     def __repr__(self):
         return "<UninitializedParameter>"
 
+    def to(self, *args, **kwargs):
+        """This tensor moved / cast as Tensor.to says, still uninitialized and of this class
+        (torch lets .to() through an uninitialized tensor), so that a lazy module moved by
+        module.to(device) / .double() materializes on that device and dtype. .cpu(), .float(),
+        .type(...) and the other conversions go through here."""
+        moved = super().to(*args, **kwargs)
+        if moved is self:
+            return self
+        return type(self)(self.requires_grad, moved.device, moved.dtype)
+
     def materialize(self, shape, device=None, dtype=None):
         from ..ops.creation import empty
         data = empty(*shape, device=device or self.device, dtype=dtype or self.dtype)

@@ -10,8 +10,8 @@ from .. import dtypes as _dt
 from ..device import as_device, CPU
 from ..tensor import Tensor, _empty, _make, _wrap_dim, _contiguous_strides, _numel
 
-__all__ = ["method", "broadcast_shapes", "as_tensor_operand", "same_device", "wrap_dim", "empty",
-           "finish_out", "check_inplace", "dims_arg"]
+__all__ = ["method", "broadcast_shapes", "as_tensor_operand", "same_device", "factory_device",
+           "wrap_dim", "empty", "finish_out", "check_inplace", "dims_arg"]
 
 wrap_dim = _wrap_dim
 empty = _empty
@@ -112,6 +112,20 @@ def same_device(*tensors):
     return dev if dev is not None else as_device(None)
 
 
+def factory_device(device, out):
+    """The device a factory (zeros, arange, ...) allocates on: `device`, else out's when out= is
+    given; an explicit device of another type than out's raises PyTorch's RuntimeError."""
+    if not isinstance(out, Tensor):
+        return as_device(device)
+    if device is None:
+        return out.device
+    dev = as_device(device)
+    if dev.type != out.device.type:
+        raise RuntimeError(f"device type {dev.type} does not match device type of out parameter "
+                           f"({out.device.type})")
+    return dev
+
+
 def _dtype_name(d):
     return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
             "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
@@ -139,11 +153,18 @@ def _grad_enabled():
 
 
 def finish_out(result, out):
-    """Write `result` into the user's `out=` tensor (resizing an empty/mismatched one) and return it."""
+    """Write `result` into the user's `out=` tensor (resizing an empty/mismatched one) and return it.
+
+    `out` must be on result's device (PyTorch's RuntimeError otherwise), have a dtype result
+    casts to, and receives the values (a new storage when its shape differs).
+    """
     if out is None:
         return result
     if not isinstance(out, Tensor):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if out.device != result.device:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
+                           f"two devices, {result.device} and {out.device}!")
     if not _dt.can_cast(result.dtype, out.dtype):
         raise RuntimeError(f"result type {_dtype_name(result.dtype)} can't be cast to the desired "
                            f"output type {_dtype_name(out.dtype)}")

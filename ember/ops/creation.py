@@ -7,7 +7,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..device import as_device, device as _device_cls, CPU
 from ..tensor import Tensor, _empty, _make, _contiguous_strides, _view_of
-from ._helpers import method, finish_out
+from ._helpers import method, finish_out, factory_device
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
            "zeros_like", "ones_like", "full_like", "empty_like", "arange", "range", "linspace",
@@ -221,6 +221,7 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_format=None,
           pin_memory=False):
     """An uninitialised tensor of the given shape."""
+    device = factory_device(device, out)
     shape = _shape_arg(size, "empty")
     t = _empty(shape, _dtype_or_default(dtype), as_device(device))
     return _finish(finish_out(t, out) if out is not None else t, requires_grad)
@@ -228,6 +229,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
     """A tensor of 0s."""
+    device = factory_device(device, out)
     shape = _shape_arg(size, "zeros")
     t = _empty(shape, _dtype_or_default(dtype), as_device(device), zero=True)
     return _finish(finish_out(t, out) if out is not None else t, requires_grad)
@@ -266,6 +268,7 @@ def _check_fill(value, dtype):
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None):
     """A tensor filled with `fill_value` (bool -> bool, int -> int64, float -> default dtype)."""
+    device = factory_device(device, out)
     shape = _shape_arg((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "full")
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
@@ -345,6 +348,7 @@ def _ramp(shape, dtype, device, start, step, end=None, split=-1):
 
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
     """start, start + step, ... up to `end` exclusive; ints give int64, any float the default."""
+    device = factory_device(device, out)
     if end is None:
         start, end = 0, start
     start, end, step = _scalar_value(start), _scalar_value(end), _scalar_value(step)
@@ -403,6 +407,7 @@ def _linspace_ends(start, end, steps, dtype):
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None):
     """`steps` evenly spaced values from start to end inclusive (PyTorch's symmetric formula)."""
+    device = factory_device(device, out)
     dtype = _dtype_or_default(dtype)
     start, end = _linspace_ends(start, end, steps, dtype)
     if steps == 1:
@@ -414,6 +419,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, out=None):
     """base ** linspace(start, end, steps), computed in float64."""
+    device = factory_device(device, out)
     dtype = _dtype_or_default(dtype)
     start, end = _linspace_ends(start, end, steps, dtype)
     from .elementwise import pow as _pow
@@ -424,6 +430,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
     """The n x m identity matrix (ones on the main diagonal)."""
+    device = factory_device(device, out)
     if m is None:
         m = n
     for v, name in ((n, "n"), (m, "m")):

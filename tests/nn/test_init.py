@@ -155,7 +155,7 @@ def test_sparse(device):
                                 lambda t, g: init.trunc_normal_(t, generator=g),
                                 lambda t, g: init.orthogonal_(t, generator=g)])
 def test_generator_determinism(fn, device):
-    g = ember.Generator().manual_seed(123)
+    g = ember.Generator(device).manual_seed(123)
     a = to_np(fn(ember.empty(6, 4, device=device), g)).copy()
     g.manual_seed(123)
     b = to_np(fn(ember.empty(6, 4, device=device), g))

@@ -124,6 +124,18 @@ def test_lazy_batchnorm(device):
     assert int(m.num_batches_tracked) == 1 and y.shape == (2, 4, 3, 3)
 
 
+def test_lazy_module_moved_before_first_forward(device):
+    m = nn.LazyBatchNorm2d().to(device).double()
+    assert all(nn.parameter.is_lazy(t) for t in (m.weight, m.bias, m.running_mean, m.running_var))
+    x = rnd(2, 3, 2, 2)
+    y = m(make(x, device))
+    for t in (m.weight, m.bias, m.running_mean, m.running_var):
+        assert t.device.type == device and t.dtype is ember.float64 and t.shape == (3,)
+    assert isinstance(m.weight, nn.Parameter) and not isinstance(m.running_mean, nn.Parameter)
+    mean, var = x.mean((0, 2, 3), keepdims=True), x.var((0, 2, 3), keepdims=True)
+    assert_close(y, (x - mean) / np.sqrt(var + 1e-5))
+
+
 @pytest.mark.parametrize("cls,shape", [(nn.InstanceNorm1d, (2, 3, 5)), (nn.InstanceNorm2d, (2, 3, 2, 3)),
                                        (nn.InstanceNorm3d, (2, 3, 2, 2, 2))])
 def test_instancenorm(device, cls, shape):

@@ -75,7 +75,10 @@ def test_float_unary_special_values(device, name, dtype):
     got = getattr(ember, name)(ember.tensor(SPECIAL, dtype=dtype, device=device))
     assert_close(got, expected)
     if name in ("sqrt", "exp", "log", "tanh", "sin"):
-        assert np.array_equal(np.signbit(to_np(got)), np.signbit(expected))   # -0.0 kept
+        # -0.0 kept; a NaN's sign is unspecified (IEEE 754) and differs between libms (PoCL's
+        # log(-1) is +NaN, glibc's -NaN; PyTorch's own CPU and CUDA kernels differ too)
+        num = ~np.isnan(expected)
+        assert np.array_equal(np.signbit(to_np(got))[num], np.signbit(expected)[num])
 
 
 @pytest.mark.parametrize("name", sorted(FLOAT_UNARY))
@@ -126,16 +129,12 @@ def test_float_unary_inplace(device, name):
 
 
 def test_inplace_unary_writes_through_a_strided_view(device):
-    if device != "cpu":
-        pytest.skip("needs a NumPy-backed view")
-    base = np.arange(24, dtype=np.float64).reshape(3, 8) / 10
-    orig = base.copy()
-    view = ember.from_numpy(base)[:, 1::3] if hasattr(ember.Tensor, "__getitem__") else \
-        ember.from_numpy(base[:, 1::3])
-    view.exp_()
+    orig = np.arange(24, dtype=np.float64).reshape(3, 8) / 10
+    base = ember.tensor(orig, device=device)
+    base[:, 1::3].exp_()
     expected = orig.copy()
     expected[:, 1::3] = np.exp(orig[:, 1::3])
-    np.testing.assert_allclose(base, expected)
+    assert_close(base, expected)
 
 
 def test_aliases_are_the_same_ops():

@@ -72,7 +72,7 @@ def test_philox_known_answers(ctr, key, expected):
 
 
 def test_rand_float32_matches_spec(device):
-    g = ember.Generator().manual_seed(1234)
+    g = ember.Generator(device).manual_seed(1234)
     g.set_offset(7)
     got = to_np(ember.rand(3, 5, generator=g, device=device))
     w = words(1234, 7, 4)[:15]
@@ -81,7 +81,7 @@ def test_rand_float32_matches_spec(device):
 
 
 def test_rand_float64_matches_spec(device):
-    g = ember.Generator().manual_seed(99)
+    g = ember.Generator(device).manual_seed(99)
     got = to_np(ember.rand(5, dtype=ember.float64, generator=g, device=device))
     w = words(99, 0, 3)
     np.testing.assert_array_equal(got, u53(w[0:10:2], w[1:10:2]))
@@ -89,14 +89,14 @@ def test_rand_float64_matches_spec(device):
 
 
 def test_rand_half_keeps_top_bits(device):
-    g = ember.Generator().manual_seed(5)
+    g = ember.Generator(device).manual_seed(5)
     got = to_np(ember.rand(9, dtype=ember.float16, generator=g, device=device))
     w = words(5, 0, 3)[:9]
     np.testing.assert_array_equal(got, ((w >> np.uint64(21)).astype(np.float64) / 2048).astype(np.float16))
 
 
 def test_randint_matches_spec(device):
-    g = ember.Generator().manual_seed(2 ** 40 + 3)
+    g = ember.Generator(device).manual_seed(2 ** 40 + 3)
     got = to_np(ember.randint(-5, 1000, (7,), generator=g, device=device))
     w = words(2 ** 40 + 3, 0, 4)
     x = u64(w[0:14:2], w[1:14:2])
@@ -104,14 +104,14 @@ def test_randint_matches_spec(device):
 
 
 def test_randn_matches_spec(device):
-    g = ember.Generator().manual_seed(7)
+    g = ember.Generator(device).manual_seed(7)
     got = to_np(ember.randn(7, dtype=ember.float64, generator=g, device=device))
     w = words(7, 0, 4)
     u1, u2 = u53(w[0::4], w[1::4]), u53(w[2::4], w[3::4])
     r = np.sqrt(-2 * np.log(1 - u1))
     z = np.stack([r * np.cos(2 * np.pi * u2), r * np.sin(2 * np.pi * u2)], 1).reshape(-1)[:7]
     np.testing.assert_allclose(got, z, rtol=1e-13, atol=1e-14)
-    g = ember.Generator().manual_seed(7)
+    g = ember.Generator(device).manual_seed(7)
     got32 = to_np(ember.randn(6, generator=g, device=device))
     w = words(7, 0, 2)
     u1, u2 = u24(w[0::2]), u24(w[1::2])
@@ -123,7 +123,7 @@ def test_randn_matches_spec(device):
 def test_float64_transforms_bit_exact(device):
     """Python's math module uses the same C libm, so float64 results must match to the bit
     (this also catches a fused multiply-add in `mean + std * z`)."""
-    g = ember.Generator().manual_seed(31)
+    g = ember.Generator(device).manual_seed(31)
     got = to_np(ember.empty(5, dtype=ember.float64, device=device).normal_(0.3, 1.7, generator=g))
     w = [int(x) for x in words(31, 0, 3)]
     ref = []
@@ -142,7 +142,7 @@ def test_float64_transforms_bit_exact(device):
 
 
 def test_poisson_and_bernoulli_match_spec(device):
-    g = ember.Generator().manual_seed(41)
+    g = ember.Generator(device).manual_seed(41)
     g.set_offset(3)
     rates = [0.5, 2.0, 0.0, 7.5, 1.0]
     got = to_np(ember.poisson(ember.tensor(rates, dtype=ember.float64, device=device), generator=g))
@@ -167,7 +167,7 @@ def test_poisson_and_bernoulli_match_spec(device):
 
 def test_offset_accounting(device):
     """Blocks each call takes (spec sections 2 and 5): another backend must take the same."""
-    g = ember.Generator().manual_seed(0)
+    g = ember.Generator(device).manual_seed(0)
     steps = [
         (lambda: ember.rand(7, generator=g, device=device), 2),
         (lambda: ember.rand(7, dtype=ember.float64, generator=g, device=device), 4),
@@ -189,7 +189,7 @@ def test_offset_accounting(device):
 
 
 def test_randperm_matches_spec(device):
-    g = ember.Generator().manual_seed(11)
+    g = ember.Generator(device).manual_seed(11)
     got = to_np(ember.randperm(9, generator=g, device=device))
     w = words(11, 0, 5)
     keys = u64(w[0:18:2], w[1:18:2])
@@ -198,7 +198,7 @@ def test_randperm_matches_spec(device):
 
 def test_offsets_compose(device):
     """Element i depends only on (key, offset, i): two calls equal one call of the total size."""
-    g = ember.Generator().manual_seed(3)
+    g = ember.Generator(device).manual_seed(3)
     whole = to_np(ember.rand(4000, generator=g, device=device))
     g.manual_seed(3)
     first = to_np(ember.rand(1000, generator=g, device=device))
@@ -260,14 +260,15 @@ def test_seed_values():
 
 
 def test_state_save_restore(device):
+    rng = ember if device == "cpu" else getattr(ember, device)   # the device's default generator
     ember.manual_seed(5)
-    ember.rand(3)
-    st = ember.get_rng_state()
-    assert st.dtype is ember.uint8 and st.shape == (16,)
+    ember.rand(3, device=device)
+    st = rng.get_rng_state()
+    assert st.dtype is ember.uint8 and st.shape == (16,) and st.device.type == "cpu"
     a = to_np(ember.randn(50, device=device))
-    ember.set_rng_state(st)
+    rng.set_rng_state(st)
     np.testing.assert_array_equal(to_np(ember.randn(50, device=device)), a)
-    g = ember.Generator().manual_seed(9)
+    g = ember.Generator(device).manual_seed(9)
     gs = g.get_state()
     b = to_np(ember.rand(7, generator=g, device=device))
     assert g.set_state(gs) is g
@@ -285,8 +286,8 @@ def test_state_errors():
 
 
 def test_generators_independent_of_global(device):
-    g = ember.Generator().manual_seed(123)
-    ref = to_np(ember.rand(20, generator=ember.Generator().manual_seed(123), device=device))
+    g = ember.Generator(device).manual_seed(123)
+    ref = to_np(ember.rand(20, generator=ember.Generator(device).manual_seed(123), device=device))
     ember.manual_seed(0)
     glob = to_np(ember.rand(20, device=device))
     ember.manual_seed(0)
@@ -325,7 +326,7 @@ def test_generator_device_mismatch():
 
 
 def test_empty_and_zero_dim_do_not_misbehave(device):
-    g = ember.Generator().manual_seed(1)
+    g = ember.Generator(device).manual_seed(1)
     e = ember.rand(0, 3, generator=g, device=device)
     assert e.shape == (0, 3) and g.get_offset() == 0
     s = ember.randn((), generator=g, device=device)
@@ -372,11 +373,11 @@ def test_default_dtype_followed(device):
 
 def test_out_argument(device):
     out = ember.empty(0, dtype=ember.float64, device=device)
-    g1 = ember.Generator().manual_seed(4)
+    g1 = ember.Generator(device).manual_seed(4)
     r = ember.rand(2, 3, out=out, generator=g1)
     assert r is out and out.shape == (2, 3) and out.dtype is ember.float64
-    g2 = ember.Generator().manual_seed(4)
-    assert_close(out, to_np(ember.rand(2, 3, dtype=ember.float64, generator=g2)))
+    g2 = ember.Generator(device).manual_seed(4)
+    assert_close(out, to_np(ember.rand(2, 3, dtype=ember.float64, generator=g2, device=device)))
     o = ember.empty(5, dtype=ember.int64, device=device)
     ember.randint(0, 3, (5,), out=o)
     assert ((to_np(o) >= 0) & (to_np(o) < 3)).all()
@@ -389,10 +390,10 @@ def test_inplace_noncontiguous_and_version(device):
     x = make(noncontig(np.zeros((4, 6), np.float32)), device)
     assert not x.is_contiguous()
     v = x._version
-    g = ember.Generator().manual_seed(6)
+    g = ember.Generator(device).manual_seed(6)
     assert x.uniform_(generator=g) is x
     assert x._version == v + 1
-    ref = ember.empty(4, 6, device=device).uniform_(generator=ember.Generator().manual_seed(6))
+    ref = ember.empty(4, 6, device=device).uniform_(generator=ember.Generator(device).manual_seed(6))
     assert_close(x, to_np(ref))
 
 
