@@ -21,6 +21,7 @@ from .ops import __all__ as _ops_all
 from .backends.cpu._map import get_num_threads, set_num_threads
 from . import linalg
 from . import cuda
+from . import opencl
 from .backends.opencl.storage import OutOfMemoryError
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled

@@ -3,8 +3,8 @@
 Not a conftest.py: a second conftest module would replace tests/conftest.py under the module name
 `conftest` that other test files import helpers from.
 
-These tests are not (yet) in the global `device` fixture list: reductions, indexing and the rest
-come to OpenCL in later parts of issue #4. `ocl` skips when no OpenCL device exists, except under
+These tests reach into the OpenCL backend (kernel variants, program cache, allocator); every
+op's behaviour is tested on OpenCL through the global `device` fixture. `ocl` skips when no OpenCL device exists, except under
 EMBER_REQUIRE_OPENCL=1 (CI), where a missing device fails.
 """
 import os
