@@ -7,7 +7,9 @@ it is installed: torch is an optional comparison, never a dependency.
 import gc
 import itertools
 import math
+import os
 import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -15,6 +17,7 @@ from typing import Callable, Optional
 import numpy as np
 
 FRAMEWORKS = ("ember", "numpy", "torch")
+NO_IMPL = "no implementation registered"
 
 
 class NotAvailable(Exception):
@@ -52,7 +55,7 @@ class Case:
     target: Optional[Target] = None
     factory: bool = False                   # impls build the timed zero-arg callable from the inputs
     blas: bool = False                      # run in child processes per OpenBLAS environment
-    check: bool = True                      # compare every framework's result with NumPy's
+    check: object = True                    # True: results vs NumPy's; "torch": ember's vs torch's
     rtol: float = 1e-3
     shape: Optional[Callable[[bool], str]] = None   # label override; default: first input's shape
     settle: float = 0.0                     # seconds to sleep before each timed batch (see case())
@@ -70,6 +73,8 @@ def case(name, group, inputs, *, ember=None, numpy=None, torch=None, target=None
     once as `fn(*converted)` to build the zero-argument callable that is timed).
     `settle` sleeps before each timed batch: OpenBLAS worker threads busy-wait for ~0.1 s after a
     call, which on a small machine would steal a core from whichever framework is timed next.
+    `check=True` compares each framework's first result with NumPy's, ``check="torch"`` ember's
+    with torch's (cases without a NumPy version, e.g. training steps), `check=False` neither.
     """
     if name in CASES:
         raise ValueError(f"duplicate benchmark case {name!r}")
@@ -170,17 +175,17 @@ def _shape_label(c, arrays, quick):
     return "x".join(str(n) for n in arrays[0].shape) or "scalar"
 
 
-def _mismatch(got, ref, rtol):
+def _mismatch(got, ref, rtol, ref_name="NumPy"):
     got = np.asarray(got, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
     if got.shape != ref.shape:
-        return f"shape {got.shape} != NumPy's {ref.shape}"
+        return f"shape {got.shape} != {ref_name}'s {ref.shape}"
     if ref.size == 0:
         return None
     scale = max(1.0, float(np.max(np.abs(ref))))
     err = float(np.max(np.abs(got - ref)))
     if not np.isfinite(err) or err > rtol * scale:
-        return f"max abs error {err:.3g} vs NumPy (allowed {rtol * scale:.3g})"
+        return f"max abs error {err:.3g} vs {ref_name} (allowed {rtol * scale:.3g})"
     return None
 
 
@@ -214,15 +219,15 @@ def measure(c, frameworks, quick=False, reps=7, min_time=0.05, label="", settle=
     """
     arrays = [np.asarray(a) for a in c.inputs(quick)]
     res = Result(c.name, c.group, _shape_label(c, arrays, quick), label)
-    ref = None
-    if c.check and "numpy" in c.impls:
+    ref, firsts = None, {}
+    if c.check is True and "numpy" in c.impls:
         fn = c.impls["numpy"]
         ref = (fn(*arrays)() if c.factory else fn(*arrays))
         ref = np.asarray(ref)
     runnable = {}
     for fw in frameworks:
         if fw not in c.impls:
-            res.errors[fw] = "no implementation registered"
+            res.errors[fw] = NO_IMPL
             continue
         try:
             args = [convert(fw, a) for a in arrays]
@@ -234,6 +239,8 @@ def measure(c, frameworks, quick=False, reps=7, min_time=0.05, label="", settle=
                 bad = _mismatch(to_numpy(fw, out), ref, c.rtol)
                 if bad:
                     res.wrong[fw] = bad
+            if c.check == "torch":
+                firsts[fw] = to_numpy(fw, out)
             del out
             fn(*args)                        # warm-up 2
         except NotAvailable as e:
@@ -243,6 +250,10 @@ def measure(c, frameworks, quick=False, reps=7, min_time=0.05, label="", settle=
             res.errors[fw] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:160]
             continue
         runnable[fw] = (fn, args)
+    if c.check == "torch" and {"ember", "torch"} <= firsts.keys():
+        bad = _mismatch(firsts["ember"], firsts["torch"], c.rtol, "torch")
+        if bad:
+            res.wrong["ember"] = bad
     gc_was = gc.isenabled()
     gc.disable()
     try:
@@ -265,4 +276,84 @@ def measure(c, frameworks, quick=False, reps=7, min_time=0.05, label="", settle=
     for fw, s in samples.items():
         res.times[fw] = statistics.median(s)
         res.best[fw] = min(s)
+    return res
+
+
+# -- memory over a long run (run.py --memory: one fresh process per case and framework) ----------
+
+def rss_bytes():
+    """This process's resident set size now, or None where /proc/self/statm is missing."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def peak_rss_bytes():
+    """This process's peak resident set size so far.
+
+    /proc/self/status VmHWM where it exists: getrusage's ru_maxrss survives exec on Linux, so a
+    child started from a big parent (the runner, with both frameworks loaded) would report the
+    parent's size. Elsewhere getrusage (KiB on Linux, bytes on macOS).
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+@dataclass
+class MemoryResult:
+    name: str
+    framework: str
+    steps: int
+    early_step: int                  # the step whose RSS `early` is (100, or steps // 2 if fewer)
+    base: Optional[int] = None       # RSS in bytes after importing the framework, before setup
+    early: Optional[int] = None      # RSS after step `early_step`
+    end: Optional[int] = None        # RSS after the last step
+    peak: Optional[int] = None       # peak RSS of the whole process (getrusage)
+    seconds: Optional[float] = None  # wall time of all the steps
+    error: Optional[str] = None      # why the figures are missing
+    remarks: list = field(default_factory=list)  # e.g. "started while the CPUs were busy"
+
+    def to_json(self):
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(**d)
+
+    def growth(self):
+        """Relative RSS growth from step `early_step` to the end (None when unknown)."""
+        if not self.early or self.end is None:
+            return None
+        return (self.end - self.early) / self.early
+
+
+def measure_memory(c, fw, steps, quick=False):
+    """Run case `c` (a factory case: one call is one training step) for `steps` steps in
+    framework `fw` and record resident memory. Meant for a fresh process that has imported `fw`
+    and nothing of the other frameworks, so that the figures are that framework's alone."""
+    early_step = min(100, max(1, steps // 2))
+    res = MemoryResult(c.name, fw, steps, early_step, base=rss_bytes())
+    try:
+        args = [convert(fw, np.asarray(a)) for a in c.inputs(quick)]
+        step = c.impls[fw](*args)
+        t0 = time.perf_counter()
+        for i in range(1, steps + 1):
+            step()
+            if i == early_step:
+                res.early = rss_bytes()
+        res.seconds = time.perf_counter() - t0
+        res.end = rss_bytes()
+    except Exception as e:           # reported in the table's notes, never fatal
+        res.error = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:160]
+    res.peak = peak_rss_bytes()
     return res

@@ -2,14 +2,17 @@
 """Ember benchmark runner: ember vs NumPy (and torch, when installed), measured in one run.
 
     python3 benchmarks/run.py [--quick] [--only NAME...] [--markdown] [--openblas-env both]
+    python3 benchmarks/run.py --memory [--steps 1000] [--only 'train_*']
 
 Times are medians of interleaved repetitions (perf_counter, warm-up first, each repetition long
 enough to time reliably). Ratios are ref_time / ember_time, so > 1 means ember is faster. torch
 runs with torch.set_num_threads(ember's thread count) so both use the same cores.
-See benchmarks/README.md.
+`--memory` runs the training cases for many steps instead, each in a fresh process per framework,
+and reports resident memory. See benchmarks/README.md.
 """
 import argparse
 import fnmatch
+import importlib.util
 import json
 import os
 import platform
@@ -20,18 +23,18 @@ from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(_HERE))
-try:
-    import ember  # noqa: F401
-except ImportError:                      # running from a checkout that is not pip-installed
+if importlib.util.find_spec("ember") is None:   # a checkout that is not pip-installed
     sys.path.insert(1, str(_HERE.parent))
-    import ember  # noqa: F401
+# ember itself is imported where it is used: a --memory child measuring torch must not load it
 
 import numpy as np
 
 import cases  # noqa: F401  (registers the cases)
-from harness import CASES, FRAMEWORKS, Result, measure, torch_available
+from harness import (CASES, FRAMEWORKS, NO_IMPL, MemoryResult, Result, measure,
+                     measure_memory, torch_available)
 
 BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+USER_OMP_WAIT_POLICY = os.environ.get("OMP_WAIT_POLICY")   # before importing ember sets it
 CHILD_MARK = "EMBER-BENCH-JSON:"
 
 
@@ -95,19 +98,32 @@ def blas_info():
     return "; ".join(libs) or "no BLAS library loaded"
 
 
-def setup_threads(n, use_torch):
-    """Give ember, torch and (with threadpoolctl) BLAS the same thread count; returns it."""
-    if n is not None:
-        ember.set_num_threads(n)
+def setup_threads(n, fws):
+    """Give ember and torch (only those in `fws` are imported) the same thread count, and BLAS
+    too (with threadpoolctl) when `n` is given; returns it (default: ember's current count).
+
+    ember is imported first, so its default OMP_WAIT_POLICY=PASSIVE (unless the user set one)
+    is in the environment when the OpenMP runtime loads. torch and ember share that one runtime
+    in a process (torch's bundled libgomp.so.1 and the system's have the same soname), so in a
+    timing run both run with the same policy; the header says which.
+    """
+    limit_blas = n is not None
+    if "ember" in fws:
+        import ember
+        if n is not None:
+            ember.set_num_threads(n)
+        n = ember.get_num_threads()
+    if "torch" in fws:
+        import torch
+        if n is None:
+            n = torch.get_num_threads()
+        torch.set_num_threads(n)
+    if limit_blas:
         try:
             import threadpoolctl
             threadpoolctl.threadpool_limits(n)
         except ImportError:
             pass
-    n = ember.get_num_threads()
-    if use_torch:
-        import torch
-        torch.set_num_threads(n)
     return n
 
 
@@ -155,6 +171,99 @@ def run_child(names, env, args, threads):
             return [Result.from_json(r) for r in data["results"]], data["blas"], None
     tail = (p.stderr.strip().splitlines() or ["no output"])[-1]
     return [], None, f"child process failed (exit {p.returncode}): {tail}"
+
+
+# -- --memory: long runs of the training cases, one fresh process per framework -------------------
+
+PEAK_FACTOR = 1.5        # issue #5: peak RSS at most 1.5x torch's
+FLAT_LIMIT = 0.03        # "flat": RSS grows less than 3% from step 100 to the last step
+
+
+def run_memory_child(name, fw, args, threads):
+    """MemoryResult of case `name` run by framework `fw` in a fresh interpreter."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--memory-child", name, fw,
+           "--steps", str(args.steps), "--threads", str(threads)]
+    if args.quick:
+        cmd.append("--quick")
+    # each framework with its own defaults: ember sets OMP_WAIT_POLICY=PASSIVE when it is unset
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if USER_OMP_WAIT_POLICY is not None:
+        env["OMP_WAIT_POLICY"] = USER_OMP_WAIT_POLICY
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    for line in p.stdout.splitlines():
+        if line.startswith(CHILD_MARK):
+            return MemoryResult.from_json(json.loads(line[len(CHILD_MARK):]))
+    tail = (p.stderr.strip().splitlines() or ["no output"])[-1]
+    return MemoryResult(name, fw, args.steps, 0,
+                        error=f"child process failed (exit {p.returncode}): {tail}")
+
+
+def fmt_mib(b):
+    return "n/a" if b is None else f"{b / 2**20:.0f} MiB"
+
+
+def memory_target(res, ref):
+    """The ember row's verdict: peak vs torch's and flatness."""
+    parts = []
+    if ref is not None and res.peak and ref.peak and not ref.error:
+        r = res.peak / ref.peak
+        parts.append(f"peak <={PEAK_FACTOR:g}x torch: {'PASS' if r <= PEAK_FACTOR else 'FAIL'} "
+                     f"({r:.2f}x)")
+    else:
+        parts.append(f"peak <={PEAK_FACTOR:g}x torch: n/a")
+    g = res.growth()
+    flat = "n/a" if g is None else ("PASS" if g < FLAT_LIMIT else "FAIL")
+    parts.append(f"flat (<{FLAT_LIMIT:.0%}): {flat}")
+    return "; ".join(parts)
+
+
+def memory_table(results, markdown):
+    head = ["case", "framework", "after import", "peak", "peak - import", "RSS @early",
+            "RSS @end", "growth", "step", "target"]
+    rows = []
+    by_case = {}
+    for r in results:
+        by_case.setdefault(r.name, {})[r.framework] = r
+    for r in results:
+        g = r.growth()
+        span = [fmt_mib(r.base), fmt_mib(r.peak),
+                fmt_mib(r.peak - r.base if r.peak and r.base else None),
+                f"{fmt_mib(r.early)} (step {r.early_step})", f"{fmt_mib(r.end)} (step {r.steps})",
+                "n/a" if g is None else f"{g:+.1%}",
+                fmt_time(r.seconds / r.steps if r.seconds else None)]
+        target = memory_target(r, by_case[r.name].get("torch")) if r.framework == "ember" else ""
+        rows.append([r.name, r.framework, *span, target])
+    if markdown:
+        out = ["| " + " | ".join(head) + " |",
+               "|" + "|".join("---" if i in (0, 1, len(head) - 1) else "---:"
+                              for i in range(len(head))) + "|"]
+        return "\n".join(out + ["| " + " | ".join(row) + " |" for row in rows])
+    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+    line = lambda cells: "  ".join(  # noqa: E731
+        c.ljust(w) if i < 2 or i == len(cells) - 1 else c.rjust(w)
+        for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    return "\n".join([line(head), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def run_memory(args, chosen, threads, use_torch):
+    training = [c for c in chosen if c.group == "training"]
+    if not training:
+        sys.exit("run.py: --memory needs training cases (e.g. --only 'train_*'); "
+                 f"none among: {', '.join(c.name for c in chosen)}")
+    load_start = load_average()
+    results = []
+    for c in training:
+        for fw in ("ember", "torch") if use_torch else ("ember",):
+            idle = wait_idle(args.wait_idle)
+            res = run_memory_child(c.name, fw, args, threads)
+            if not idle:
+                res.remarks.append(f"started with the CPUs still busy after waiting "
+                                   f"{args.wait_idle:g} s")
+            results.append(res)
+    extra = [f"{r.name} ({r.framework}): {why}" for r in results
+             for why in ([r.error] if r.error else []) + r.remarks]
+    emit(args, header(args, threads, use_torch, load_start), memory_table(results, args.markdown),
+         extra, [r.to_json() for r in results])
 
 
 # -- rendering ------------------------------------------------------------------------------------
@@ -220,9 +329,10 @@ def notes(results):
         for why in r.remarks:
             out.append(f"{name}: {why}")
         for fw, why in r.errors.items():
-            out.append(f"{name}: {fw} n/a ({why})")
+            if why != NO_IMPL:           # the n/a cell says it: a case NumPy has no version of
+                out.append(f"{name}: {fw} n/a ({why})")
         for fw, why in r.wrong.items():
-            out.append(f"{name}: {fw} result differs from NumPy (!): {why}")
+            out.append(f"{name}: {fw} result differs (!): {why}")
     return out
 
 
@@ -247,7 +357,12 @@ def parse_args(argv):
     p.add_argument("--no-torch", action="store_true", help="leave torch out even when installed")
     p.add_argument("--list", action="store_true", help="list the cases and exit")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    p.add_argument("--memory", action="store_true",
+                   help="run the training cases for --steps steps in a fresh process per "
+                        "framework and report resident memory (peak, growth) instead of times")
+    p.add_argument("--steps", type=int, default=1000, help="steps per --memory run (default 1000)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--memory-child", nargs=2, metavar=("CASE", "FRAMEWORK"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.reps is None:
         args.reps = 3 if args.quick else 7
@@ -268,23 +383,46 @@ def select(patterns):
     return chosen
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    if args.list:
-        for c in CASES.values():
-            print(f"{c.name:24s} {c.group}")
-        return 0
-    chosen = select(args.only)
-    use_torch = not args.no_torch and torch_available()
-    fws = [f for f in FRAMEWORKS if f != "torch" or use_torch]
-    threads = setup_threads(args.threads, use_torch)
+def header(args, threads, use_torch, load_start):
+    import ember
+    hdr = [f"CPU: {cpu_model()}, {os.cpu_count()} logical cores; Python {platform.python_version()}",
+           f"ember {ember.__version__} with {threads} threads; NumPy {np.__version__} "
+           f"(elementwise single-threaded; BLAS: {blas_info()})"]
+    if use_torch:
+        import torch
+        hdr.append(f"torch {torch.__version__} with torch.set_num_threads({torch.get_num_threads()})"
+                   " (same thread count as ember); " +
+                   ("OMP_WAIT_POLICY: each child its framework's default (ember's: PASSIVE)"
+                    if args.memory and USER_OMP_WAIT_POLICY is None else
+                    f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')} for both"
+                    + ("" if args.memory else " (they share one OpenMP runtime)")))
+    else:
+        hdr.append("torch not installed (or --no-torch): torch columns omitted")
+    if args.memory:
+        hdr.append(f"--memory: {args.steps} steps per case in a fresh process per framework (only "
+                   "that framework imported); RSS from /proc/self/statm, peak = VmHWM")
+    else:
+        hdr.append(f"median of {args.reps} interleaved reps after warm-up; ratio = other/ember "
+                   "(> 1: ember faster)" + ("; --quick: shrunken shapes" if args.quick else ""))
+    hdr.append(f"1-minute load average {load_start} at start, {load_average()} at end "
+               "(other processes on these cores make ember's multi-threaded loops wait)")
+    return hdr
 
-    if args.child:
-        results = [run_case(c, fws, args) for c in chosen]
-        print(CHILD_MARK + json.dumps({"results": [r.to_json() for r in results],
-                                       "blas": blas_info()}))
-        return 0
 
+def emit(args, hdr, body, extra, data):
+    prefix = "- " if args.markdown else ""
+    print("\n".join(prefix + h for h in hdr))
+    print()
+    print(body)
+    if extra:
+        print()
+        print("\n".join(("- " if args.markdown else "* ") + n for n in extra))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"header": hdr, "notes": extra, "results": data}, fh, indent=1)
+
+
+def run_timing(args, chosen, fws, threads, use_torch):
     load_start = load_average()
     envs = blas_envs(args.openblas_env)
     results, blas_notes = [], []
@@ -302,32 +440,36 @@ def main(argv=None):
             results += got
             blas_notes.append(f"matmul ({label}): OpenBLAS variables {desc}; "
                               f"NumPy BLAS: {info or err}")
+    emit(args, header(args, threads, use_torch, load_start), table(results, fws, args.markdown),
+         blas_notes + notes(results), [r.to_json() for r in results])
 
-    hdr = [f"CPU: {cpu_model()}, {os.cpu_count()} logical cores; Python {platform.python_version()}",
-           f"ember {ember.__version__} with {threads} threads; NumPy {np.__version__} "
-           f"(elementwise single-threaded; BLAS: {blas_info()})"]
-    if use_torch:
-        import torch
-        hdr.append(f"torch {torch.__version__} with torch.set_num_threads({torch.get_num_threads()})"
-                   " (same thread count as ember)")
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.list:
+        for c in CASES.values():
+            print(f"{c.name:24s} {c.group}")
+        return 0
+    if args.memory_child:
+        name, fw = args.memory_child
+        setup_threads(args.threads, [fw])
+        res = measure_memory(CASES[name], fw, args.steps, args.quick)
+        print(CHILD_MARK + json.dumps(res.to_json()))
+        return 0
+    chosen = select(args.only)
+    use_torch = not args.no_torch and torch_available()
+    fws = [f for f in FRAMEWORKS if f != "torch" or use_torch]
+    threads = setup_threads(args.threads, fws)
+
+    if args.child:
+        results = [run_case(c, fws, args) for c in chosen]
+        print(CHILD_MARK + json.dumps({"results": [r.to_json() for r in results],
+                                       "blas": blas_info()}))
+        return 0
+    if args.memory:
+        run_memory(args, chosen, threads, use_torch)
     else:
-        hdr.append("torch not installed (or --no-torch): torch columns omitted")
-    hdr.append(f"median of {args.reps} interleaved reps after warm-up; ratio = other/ember "
-               "(> 1: ember faster)" + ("; --quick: shrunken shapes" if args.quick else ""))
-    hdr.append(f"1-minute load average {load_start} at start, {load_average()} at end "
-               "(other processes on these cores make ember's multi-threaded loops wait)")
-    prefix = "- " if args.markdown else ""
-    print("\n".join(prefix + h for h in hdr))
-    print()
-    print(table(results, fws, args.markdown))
-    extra = blas_notes + notes(results)
-    if extra:
-        print()
-        print("\n".join(("- " if args.markdown else "* ") + n for n in extra))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"header": hdr, "notes": extra, "results": [r.to_json() for r in results]},
-                      fh, indent=1)
+        run_timing(args, chosen, fws, threads, use_torch)
     return 0
 
 

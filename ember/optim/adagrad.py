@@ -25,7 +25,12 @@ class Adagrad(Optimizer):
             (default: 0).
         eps (float, optional): term added to the denominator for numerical stability
             (default: 1e-10).
-        foreach, differentiable, fused: accepted for compatibility.
+        foreach (bool, optional): ``False`` forces the op-by-op update instead of the backend's
+            fused kernel (one pass over each parameter), which runs where it applies
+            (default: None).
+        fused (bool, optional): ``False`` forces the op-by-op update too (default: None).
+        differentiable: accepted for compatibility (runs the op-by-op update with autograd
+            recording).
         maximize (bool, optional): maximize the objective instead of minimizing (default: False).
 
     Example:

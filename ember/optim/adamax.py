@@ -22,7 +22,11 @@ class Adamax(Optimizer):
         eps (float, optional): term added to the denominator for numerical stability
             (default: 1e-8).
         weight_decay (float, optional): weight decay (L2 penalty) (default: 0).
-        foreach, differentiable, capturable: accepted for compatibility.
+        foreach (bool, optional): ``False`` forces the op-by-op update instead of the backend's
+            fused kernel (one pass over each parameter), which runs where it applies
+            (default: None).
+        differentiable, capturable: accepted for compatibility (``differentiable`` runs the
+            op-by-op update with autograd recording).
         maximize (bool, optional): maximize the objective instead of minimizing (default: False).
 
     Example:

@@ -31,7 +31,11 @@ class NAdam(Optimizer):
         momentum_decay (float, optional): momentum decay :math:`\psi` (default: 4e-3).
         decoupled_weight_decay (bool, optional): decay the weights as AdamW does instead of
             adding an L2 term to the gradient (NAdamW) (default: False).
-        foreach, capturable, differentiable: accepted for compatibility.
+        foreach (bool, optional): ``False`` forces the op-by-op update instead of the backend's
+            fused kernel (one pass over each parameter), which runs where it applies
+            (default: None).
+        capturable, differentiable: accepted for compatibility (``differentiable`` runs the
+            op-by-op update with autograd recording).
         maximize (bool, optional): maximize the objective instead of minimizing (default: False).
 
     Example:

@@ -29,7 +29,11 @@ class RAdam(Optimizer):
         weight_decay (float, optional): weight decay (default: 0).
         decoupled_weight_decay (bool, optional): decay the weights as AdamW does instead of
             adding an L2 term to the gradient (RAdamW) (default: False).
-        foreach, capturable, differentiable: accepted for compatibility.
+        foreach (bool, optional): ``False`` forces the op-by-op update instead of the backend's
+            fused kernel (one pass over each parameter), which runs where it applies
+            (default: None).
+        capturable, differentiable: accepted for compatibility (``differentiable`` runs the
+            op-by-op update with autograd recording).
         maximize (bool, optional): maximize the objective instead of minimizing (default: False).
 
     Example:

@@ -29,7 +29,11 @@ class RMSprop(Optimizer):
         momentum (float, optional): momentum factor (default: 0).
         centered (bool, optional): normalize the gradient by an estimate of its variance
             (default: False).
-        capturable, foreach, differentiable: accepted for compatibility.
+        foreach (bool, optional): ``False`` forces the op-by-op update instead of the backend's
+            fused kernel (one pass over each parameter), which runs where it applies
+            (default: None).
+        capturable, differentiable: accepted for compatibility (``differentiable`` runs the
+            op-by-op update with autograd recording).
         maximize (bool, optional): maximize the objective instead of minimizing (default: False).
 
     Example:

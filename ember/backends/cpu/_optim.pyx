@@ -106,8 +106,10 @@ cdef inline flt_t _lerp(flt_t a, flt_t b, flt_t w, flt_t one_w, bint low_w) noex
 
 
 cdef inline flt_t _max_nan(flt_t a, flt_t b) noexcept nogil:
-    """maximum(a, b), NaN-propagating like torch.maximum."""
-    return a if (a > b or a != a) else b
+    """maximum(a, b), NaN-propagating like torch.maximum (a bitwise `|`: a short-circuit `or`
+    is control flow, which keeps gcc from vectorizing the loop)."""
+    cdef bint pick_a = (a > b) | (a != a)
+    return a if pick_a else b
 
 
 # Each loop copies what it reads from the args into locals first: through the pointer the
@@ -178,15 +180,15 @@ cdef void _adam_range(flt_t* p, const flt_t* g, flt_t* m, flt_t* v, flt_t* vmax,
             p[i] = pi + neg_step * mi / (_sqrt(vi) / bc2 + eps)
 
 
-cdef void _rmsprop_range(flt_t* p, const flt_t* g, flt_t* sq, flt_t* gavg, flt_t* buf,
-                         Py_ssize_t lo, Py_ssize_t hi, const RmspropArgs* a) noexcept nogil:
+cdef inline void _rmsprop_loop(flt_t* p, const flt_t* g, flt_t* sq, flt_t* gavg, flt_t* buf,
+                               Py_ssize_t lo, Py_ssize_t hi, const RmspropArgs* a,
+                               bint centered, bint has_momentum) noexcept nogil:
     cdef Py_ssize_t i
     cdef flt_t alpha = <flt_t>a.alpha, c = <flt_t>(1.0 - a.alpha), one_c = 1 - c
     cdef flt_t wd = <flt_t>a.weight_decay, eps = <flt_t>a.eps, mom = <flt_t>a.momentum
     cdef flt_t neg_lr = <flt_t>(-a.lr), sign = -1 if a.maximize else 1
     cdef flt_t x, vi, gi, avg, b
     cdef bint low_c = fabs(c) < 0.5, decay = a.weight_decay != 0
-    cdef bint centered = a.centered, has_momentum = a.momentum > 0
     for i in range(lo, hi):
         x = sign * g[i]
         if decay:
@@ -208,6 +210,20 @@ cdef void _rmsprop_range(flt_t* p, const flt_t* g, flt_t* sq, flt_t* gavg, flt_t
             p[i] = p[i] + neg_lr * b
         else:
             p[i] = p[i] + neg_lr * x / avg
+
+
+cdef void _rmsprop_range(flt_t* p, const flt_t* g, flt_t* sq, flt_t* gavg, flt_t* buf,
+                         Py_ssize_t lo, Py_ssize_t hi, const RmspropArgs* a) noexcept nogil:
+    # one loop per option pair, each with constant flags: a load that only happens under a
+    # run-time flag (gavg, buf) keeps gcc from vectorizing
+    if a.centered and a.momentum > 0:
+        _rmsprop_loop(p, g, sq, gavg, buf, lo, hi, a, True, True)
+    elif a.centered:
+        _rmsprop_loop(p, g, sq, gavg, buf, lo, hi, a, True, False)
+    elif a.momentum > 0:
+        _rmsprop_loop(p, g, sq, gavg, buf, lo, hi, a, False, True)
+    else:
+        _rmsprop_loop(p, g, sq, gavg, buf, lo, hi, a, False, False)
 
 
 cdef void _adagrad_range(flt_t* p, const flt_t* g, flt_t* s, Py_ssize_t lo, Py_ssize_t hi,
