@@ -8,6 +8,10 @@ import os as _os
 # machine that made 2-thread training 10x slower than 1 thread. Sleep instead (unless the user
 # chose), before libgomp is loaded by the first Cython module.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# OpenBLAS's own pool (NumPy's BLAS, used for matrix products) spins ~0.1 s after each call by
+# default; 2^4 cycles makes its idle workers sleep at once (only effective when ember is imported
+# before NumPy; ember also runs small GEMMs on one BLAS thread, see backends/cpu/_blas.py)
+_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 from . import dtypes as _dtypes_mod
 from .dtypes import (dtype, bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,
@@ -15,6 +19,8 @@ from .dtypes import (dtype, bool, uint8, int8, int16, int32, int64, float16, bfl
                      get_default_dtype, set_default_dtype, can_cast, finfo, iinfo)
 from .device import device, set_default_device, get_default_device
 from .tensor import Tensor, Size
+from ._memory_format import (memory_format, preserve_format, contiguous_format, channels_last,
+                             channels_last_3d)
 from ._printing import set_printoptions
 from .ops import *  # noqa: F401,F403  (each op module lists its public names in __all__)
 from .ops import __all__ as _ops_all

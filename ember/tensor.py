@@ -8,18 +8,11 @@ import copy as _copy
 import numbers
 
 from . import dtypes as _dt
+from . import _memory_format as _mf
+from ._memory_format import contiguous_strides as _contiguous_strides
 from .device import CPU, as_device
 
 __all__ = ["Tensor"]
-
-
-def _contiguous_strides(shape):
-    strides = []
-    acc = 1
-    for n in reversed(shape):
-        strides.append(acc)
-        acc *= n if n > 1 else 1
-    return tuple(reversed(strides))
 
 
 def _numel(shape):
@@ -87,16 +80,12 @@ class Tensor:
     def untyped_storage(self):
         return self._storage
 
-    def is_contiguous(self, memory_format=None):
-        if 0 in self._shape:
-            return True
-        expected = 1
-        for n, s in zip(reversed(self._shape), reversed(self._stride)):
-            if n != 1:
-                if s != expected:
-                    return False
-                expected *= n
-        return True
+    def is_contiguous(self, *, memory_format=_mf.contiguous_format):
+        """Whether the elements lie in `memory_format`'s order without gaps (channels_last: NHWC
+        for a 4-d tensor, False for any other rank)."""
+        if memory_format is not _mf.contiguous_format:
+            _mf.check(memory_format, "is_contiguous", optional=False)
+        return _mf.is_contiguous(self._shape, self._stride, memory_format)
 
     def is_floating_point(self):
         return self.dtype.is_floating_point
@@ -404,8 +393,9 @@ def _make(storage, shape, stride, offset, dtype, device, requires_grad=False):
     return t
 
 
-def _empty(shape, dtype, device=CPU, zero=False):
-    """A new contiguous tensor of `shape` (a tuple of non-negative ints) on `device`.
+def _empty(shape, dtype, device=CPU, zero=False, stride=None):
+    """A new tensor of `shape` (a tuple of non-negative ints) on `device`, contiguous or with the
+    given non-overlapping and dense `stride` (its storage then holds exactly its elements).
 
     An accelerator named without an index ('opencl') means its current device, and the tensor
     gets that device's indexed name ('opencl:0'), as a PyTorch tensor's device always has one.
@@ -417,7 +407,13 @@ def _empty(shape, dtype, device=CPU, zero=False):
     st = backend.allocate(n, zero)
     if device.index is None and device.type != "cpu":
         device = backend.device
-    return _make(st, shape, _contiguous_strides(shape), 0, dtype, device)
+    return _make(st, shape, _contiguous_strides(shape) if stride is None else stride, 0, dtype, device)
+
+
+def _flat(t):
+    """A 1-d contiguous view of all of `t`'s elements in memory order (`t` non-overlapping and
+    dense, as every tensor _empty returns)."""
+    return _make(t._storage, (_numel(t._shape),), (1,), t._offset, t.dtype, t.device)
 
 
 def _view_of(base, shape, stride, offset):

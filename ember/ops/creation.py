@@ -5,13 +5,14 @@ import numbers
 import numpy as np
 
 from .. import dtypes as _dt
+from .. import _memory_format as _mf
 from ..device import as_device, device as _device_cls, CPU
-from ..tensor import Tensor, _empty, _make, _contiguous_strides, _view_of
+from ..tensor import Tensor, _empty, _make, _contiguous_strides, _view_of, _flat
 from ._helpers import method, finish_out, factory_device
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
            "zeros_like", "ones_like", "full_like", "empty_like", "arange", "range", "linspace",
-           "logspace", "eye", "empty_strided", "scalar_tensor", "frombuffer"]
+           "logspace", "eye", "empty_strided", "scalar_tensor", "frombuffer", "clone"]
 
 _builtin_range = __builtins__["range"] if isinstance(__builtins__, dict) else __builtins__.range
 
@@ -220,10 +221,15 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
 # ------------------------------------------------------------------------------------------------
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_format=None,
           pin_memory=False):
-    """An uninitialised tensor of the given shape."""
+    """An uninitialised tensor of the given shape, laid out by `memory_format` (default
+    contiguous; channels_last / channels_last_3d for 4-d / 5-d shapes)."""
     device = factory_device(device, out)
     shape = _shape_arg(size, "empty")
-    t = _empty(shape, _dtype_or_default(dtype), as_device(device))
+    fmt = _mf.check(memory_format, "empty", optional=False) if memory_format is not None \
+        else _mf.contiguous_format
+    if fmt is _mf.preserve_format:
+        raise RuntimeError("unsupported memory format Preserve")
+    t = _empty(shape, _dtype_or_default(dtype), as_device(device), stride=_mf.strides_for(fmt, shape))
     return _finish(finish_out(t, out) if out is not None else t, requires_grad)
 
 
@@ -291,33 +297,50 @@ def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
                 requires_grad=requires_grad, out=out)
 
 
-def _like(input, dtype, device):
-    return input._shape, _dt.to_dtype(dtype) if dtype is not None else input.dtype, \
-        as_device(device) if device is not None else input.device
+def _check_input(input, fname):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+
+
+def _alloc_like(input, dtype, device, memory_format, fname, zero=False):
+    """A new tensor shaped like `input` (dtype and device default to input's), its strides set by
+    `memory_format` as PyTorch's empty_like sets them (None: preserve_format)."""
+    _check_input(input, fname)
+    fmt = _mf.check(memory_format, fname)
+    dt = input.dtype if dtype is None else _dt.to_dtype(dtype)
+    dev = input.device if device is None else as_device(device)
+    return _empty(input._shape, dt, dev, zero, _mf.strides_for(fmt, input._shape, input._stride))
+
+
+def _filled_like(input, value, dtype, device, requires_grad, memory_format, fname):
+    t = _alloc_like(input, dtype, device, memory_format, fname)
+    if isinstance(value, Tensor):
+        value = value.item()
+    t.device.backend.fill(_flat(t), _check_fill(value, t.dtype))
+    return _finish(t, requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    """An uninitialised tensor shaped like `input`."""
-    shape, dt, dev = _like(input, dtype, device)
-    return _finish(_empty(shape, dt, dev), requires_grad)
+    """An uninitialised tensor shaped like `input` (strides as `memory_format` says)."""
+    return _finish(_alloc_like(input, dtype, device, memory_format, "empty_like"), requires_grad)
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    """0s shaped like `input`."""
-    shape, dt, dev = _like(input, dtype, device)
-    return _finish(_empty(shape, dt, dev, zero=True), requires_grad)
+    """0s shaped like `input` (strides as `memory_format` says)."""
+    return _finish(_alloc_like(input, dtype, device, memory_format, "zeros_like", zero=True),
+                   requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    """1s shaped like `input`."""
-    shape, dt, dev = _like(input, dtype, device)
-    return full(shape, 1, dtype=dt, device=dev, requires_grad=requires_grad)
+    """1s shaped like `input` (strides as `memory_format` says)."""
+    return _filled_like(input, 1, dtype, device, requires_grad, memory_format, "ones_like")
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    """`fill_value` shaped like `input` (in input's dtype unless `dtype` is given)."""
-    shape, dt, dev = _like(input, dtype, device)
-    return full(shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
+    """`fill_value` shaped like `input` (in input's dtype unless `dtype` is given; strides as
+    `memory_format` says)."""
+    return _filled_like(input, fill_value, dtype, device, requires_grad, memory_format, "full_like")
 
 
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
@@ -448,7 +471,10 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
 # Copies and conversion (methods)
 @method()
 def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
-    """Tensor.to(device=None, dtype=None), to(dtype), to(other): a copy only when something changes."""
+    """Tensor.to(device=None, dtype=None), to(dtype), to(other): self when nothing changes (the
+    dtype, the device, copy=False, and a memory_format that is preserve_format or the one self's
+    strides already look like), else a copy laid out by `memory_format` (None: preserve_format).
+    """
     for a in args:
         if isinstance(a, Tensor):
             device, dtype = a.device, a.dtype
@@ -465,48 +491,63 @@ def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, mem
                 dtype = _dt.to_dtype(a)
             except TypeError:
                 raise TypeError(f"to() received an invalid combination of arguments: got {type(a).__name__}") from None
+    if memory_format is not None and not isinstance(memory_format, _mf.memory_format):
+        raise TypeError(f"to() received an invalid combination of arguments - got (memory_format="
+                        f"{type(memory_format).__name__}, )")
+    fmt = _mf.preserve_format if memory_format is None else memory_format
     dt = self.dtype if dtype is None else _dt.to_dtype(dtype)
     dev = self.device if device is None else as_device(device)
-    if dt is self.dtype and dev == self.device and not copy:
+    if dt is self.dtype and dev == self.device and not copy and \
+            (fmt is _mf.preserve_format or _mf.suggest(self._shape, self._stride) is fmt):
         return self
-    if dev == self.device:
-        out = _empty(self._shape, dt, dev)
-        dev.backend.copy(out, self)
-    elif self.device.type == "cpu":
-        src = self if dt is self.dtype else self.to(dt)
-        out = dev.backend.from_host(src)
+    stride = _mf.strides_for(fmt, self._shape, self._stride)
+    if dev == self.device or self.device.type == "cpu":
+        # convert on the host first: the device may lack the source dtype (float64)
+        src = self if dt is self.dtype or dev == self.device else to(self, dt, memory_format=fmt)
     else:
-        host = _empty(self._shape, self.dtype, CPU)
-        self.device.backend.to_host_into(host, self)
-        out = host if dt is self.dtype else host.to(dt)
-        if dev.type != "cpu":
-            out = dev.backend.from_host(out)
-    return _autograd_hook("to", self, out)
+        src = _empty(self._shape, self.dtype, CPU, stride=stride)      # device -> host, then on
+        _copy_into(src, self)
+        if dt is not self.dtype:
+            src = to(src, dt)
+        if dev.type == "cpu":
+            return src
+    out = _empty(self._shape, dt, dev, stride=stride)
+    _copy_into(out, src)
+    return out
 
 
-def _autograd_hook(name, src, out):
-    """Link `out` to `src` in the graph when autograd is present (issue 3 fills this in)."""
-    try:
-        from ..autograd import _record_copy
-    except ImportError:
-        return out
-    return _record_copy(name, src, out)
-
-
-@method()
-def clone(self, *, memory_format=None):
-    """A contiguous copy with its own storage."""
-    out = _empty(self._shape, self.dtype, self.device)
-    self.device.backend.copy(out, self)
-    return _autograd_hook("clone", self, out)
+def _copy_into(out, src):
+    """out[...] = src for a new `out` on any device (`src` on out's device or the host's): as one
+    1-d block when both have the same dense layout, so a permuted tensor moves without a gather."""
+    if out._stride == src._stride and _mf.is_non_overlapping_and_dense(src._shape, src._stride):
+        out, src = _flat(out), _flat(src)
+    if out.device.type == "cpu" and src.device.type != "cpu":
+        src.device.backend.to_host_into(out, src)
+    else:
+        out.device.backend.copy(out, src)
 
 
 @method()
-def contiguous(self, memory_format=None):
-    """self when already contiguous, else a contiguous copy."""
-    if self.is_contiguous():
+def clone(input, *, memory_format=None):
+    """A copy with its own storage, laid out by `memory_format` (None: preserve_format, which
+    keeps a dense input's strides and a strided one's dimension order)."""
+    _check_input(input, "clone")
+    fmt = _mf.check(memory_format, "clone")
+    out = _empty(input._shape, input.dtype, input.device,
+                 stride=_mf.strides_for(fmt, input._shape, input._stride))
+    _copy_into(out, input)
+    return out
+
+
+@method()
+def contiguous(self, *, memory_format=_mf.contiguous_format):
+    """self when already contiguous in `memory_format`, else a copy that is."""
+    fmt = _mf.check(memory_format, "contiguous", optional=False)
+    if _mf.is_contiguous(self._shape, self._stride, fmt):
         return self
-    return clone(self)
+    if fmt is _mf.preserve_format:
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+    return clone(self, memory_format=fmt)
 
 
 @method()

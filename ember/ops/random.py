@@ -17,9 +17,9 @@ from .. import random as _rng
 from ..device import as_device, CPU
 from ..random import (Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state,
                       set_rng_state)
-from ..tensor import Tensor, _empty
+from ..tensor import Tensor, _empty, _flat
 from ._helpers import method, finish_out, broadcast_shapes, _dtype_name
-from .creation import _shape_arg
+from .creation import _shape_arg, _alloc_like
 
 __all__ = ["rand", "rand_like", "randn", "randn_like", "randint", "randint_like", "randperm",
            "normal", "bernoulli", "multinomial", "poisson",
@@ -450,29 +450,23 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     return _finish(t, out, requires_grad)
 
 
-def _like(input, dtype, device):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"argument 'input' must be Tensor, not {type(input).__name__}")
-    dt = input.dtype if dtype is None else _dt.to_dtype(dtype)
-    dev = input.device if device is None else as_device(device)
-    return _empty(input._shape, dt, dev)
-
-
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    """U[0, 1) samples shaped like `input`."""
-    t = _like(input, dtype, device)
+    """U[0, 1) samples shaped like `input`, strides as `memory_format` says (None: preserve);
+    the samples are drawn in memory order."""
+    t = _alloc_like(input, dtype, device, memory_format, "rand_like")
     _float_only(t.dtype, "check_uniform_bounds")
-    _fill(t, "uniform", _generator(generator, t.device), 0.0, 1.0)
+    _fill(_flat(t), "uniform", _generator(generator, t.device), 0.0, 1.0)
     return _finish(t, None, requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
-    """N(0, 1) samples shaped like `input`."""
-    t = _like(input, dtype, device)
+    """N(0, 1) samples shaped like `input`, strides as `memory_format` says (None: preserve);
+    the samples are drawn in memory order."""
+    t = _alloc_like(input, dtype, device, memory_format, "randn_like")
     _float_only(t.dtype, "normal_kernel_cpu")
-    _fill(t, "normal", _generator(generator, t.device), 0.0, 1.0)
+    _fill(_flat(t), "normal", _generator(generator, t.device), 0.0, 1.0)
     return _finish(t, None, requires_grad)
 
 
@@ -505,7 +499,8 @@ def randint(*args, size=None, low=None, high=None, generator=None, out=None, dty
 
 def randint_like(input, *args, low=None, high=None, generator=None, dtype=None, layout=None,
                  device=None, requires_grad=False, memory_format=None):
-    """Integers uniform on [low, high) shaped like `input` (input's dtype)."""
+    """Integers uniform on [low, high) shaped like `input` (input's dtype), strides as
+    `memory_format` says (None: preserve); the samples are drawn in memory order."""
     args = list(args)
     if high is None:
         if not args:
@@ -515,8 +510,8 @@ def randint_like(input, *args, low=None, high=None, generator=None, dtype=None, 
         low = args.pop() if args else 0
     if args:
         raise TypeError("randint_like() received an invalid combination of arguments")
-    t = _like(input, dtype, device)
-    _random_from_to(t, _to_int64(low, "low"), _to_int64(high, "high"),
+    t = _alloc_like(input, dtype, device, memory_format, "randint_like")
+    _random_from_to(_flat(t), _to_int64(low, "low"), _to_int64(high, "high"),
                     _generator(generator, t.device))
     return _finish(t, None, requires_grad)
 

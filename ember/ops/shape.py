@@ -9,6 +9,7 @@ import numbers
 import warnings
 
 from .. import dtypes as _dt
+from .. import _memory_format as _mf
 from ..tensor import Tensor, Size, _view_of, _make, _wrap_dim, _numel, _contiguous_strides
 from ._helpers import method, broadcast_shapes as _broadcast_shapes
 
@@ -203,7 +204,7 @@ def reshape(input, *args, shape=None):
     if stride is not None:
         return _view(input, shape, stride)
     # like PyTorch's _unsafe_view: the fresh copy takes the new shape, it is not a view of a temp
-    c = input.clone()
+    c = input.clone(memory_format=_mf.contiguous_format)
     c._shape, c._stride = shape, _contiguous_strides(shape)
     return c
 

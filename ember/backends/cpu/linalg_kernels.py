@@ -9,6 +9,8 @@ raise PyTorch's messages.
 """
 import numpy as np
 
+from . import _blas, _map
+
 _D_F16, _D_BF16, _D_F32, _D_F64 = 6, 7, 8, 9
 _LinAlgError = np.linalg.LinAlgError
 
@@ -131,6 +133,7 @@ class LinalgKernels:
         """
         if 0 in out._shape:
             return
+        _blas.use_threads(out._shape[-2], out._shape[-1], a._shape[-1], _map.get_num_threads())
         code = out.dtype.code
         if code in (_D_F16, _D_BF16):
             _store(out, np.matmul(_as_f32(a), _as_f32(b)))

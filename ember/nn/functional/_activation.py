@@ -1,16 +1,19 @@
 """Activation functions (torch.nn.functional): thin wrappers over ember's activation ops.
 
-Every op here is either an ember op with its own derivative (relu, gelu, elu, softplus, ...) or a
-composite of ember ops, so gradients (and double backward) come from the ops themselves.
+Every op here is an ember op with its own derivative (relu, gelu, elu, softplus, ...), a composite
+of ember ops, or (hardtanh, logsigmoid) a primitive with PyTorch's own backward formula, so
+gradients (and double backward) come from the ops themselves, with PyTorch's values at the kinks.
 ``inplace=True`` writes the result into ``input``: through ember's in-place op where there is one
 (relu_, sigmoid_, tanh_, clamp_), otherwise by ``input.copy_(f(input))`` (computed from a clone
 when autograd records, so that the formula's saved input is not the overwritten tensor).
 """
 import warnings
 
+from ... import dtypes as _dt
 from ... import ops as _ops
 from ...tensor import Tensor
 from ...autograd.grad_mode import is_grad_enabled
+from ...autograd.function import differentiable
 
 __all__ = ["threshold", "threshold_", "relu", "relu_", "hardtanh", "hardtanh_", "relu6", "elu", "elu_",
            "selu", "selu_", "celu", "celu_", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_",
@@ -62,18 +65,40 @@ def relu_(input):
     return _ops.relu_(input)
 
 
+def _hardtanh_backward(ctx, g, input, min_val, max_val, **kw):
+    # PyTorch's hardtanh_backward: no gradient at the bounds themselves (clamp passes it there)
+    return _ops.where((input <= min_val) | (input >= max_val), _ops.zeros_like(g), g)
+
+
+@differentiable(_hardtanh_backward, save=("input",))
+def _hardtanh(input, min_val, max_val):
+    """clamp(input, min_val, max_val) in input's dtype (integer bounds truncated, as a C cast)."""
+    return _ops.clamp(input, min_val, max_val)
+
+
+def _hardtanh_bounds(input, min_val, max_val):
+    _check_tensor(input, "hardtanh")
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if input.dtype is _dt.bool:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if not input.dtype.is_floating_point:
+        return int(min_val), int(max_val)
+    return min_val, max_val
+
+
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     r"""hardtanh(input, min_val=-1., max_val=1., inplace=False) -> Tensor
 
     Applies :math:`\min(\max(x, \text{min\_val}), \text{max\_val})` element-wise. See
-    :class:`~ember.nn.Hardtanh`.
+    :class:`~ember.nn.Hardtanh`. The gradient is 0 at ``min_val`` and ``max_val`` themselves.
     """
-    _check_tensor(input, "hardtanh")
-    if min_val > max_val:
-        raise ValueError("min_val cannot be greater than max_val")
-    if inplace:
-        return input.clamp_(min_val, max_val)
-    return _ops.clamp(input, min_val, max_val)
+    lo, hi = _hardtanh_bounds(input, min_val, max_val)
+    if not inplace:
+        return _hardtanh(input, lo, hi)
+    if input.requires_grad and is_grad_enabled():
+        return _write_inplace(input, lambda x: _hardtanh(x, lo, hi))
+    return input.clamp_(lo, hi)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -184,9 +209,9 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
 
-    def f(x):
+    def f(x):       # as PyTorch: x <= 0 (zero included) takes the slope, NaN passes through
         slope = _ops.empty_like(x).uniform_(lower, upper)
-        return _ops.where(x >= 0, x, x * slope)
+        return _ops.where(x <= 0, x * slope, x)
 
     return _write_inplace(input, f) if inplace else f(input)
 
@@ -230,17 +255,23 @@ def logsigmoid(input):
     stable for large :math:`|x|`). See :class:`~ember.nn.LogSigmoid`.
     """
     _check_tensor(input, "logsigmoid")
-    # min(x, 0) - log1p(exp(-|x|)) is exact in both tails
+    return _log_sigmoid(input)
+
+
+@differentiable(lambda ctx, g, input, **kw: g * _ops.sigmoid(-input), save=("input",))
+def _log_sigmoid(input):
+    """min(x, 0) - log1p(exp(-|x|)): exact in both tails; its gradient sigmoid(-x) is smooth
+    through 0, where the composite's kinks (clamp, abs) would give 1 instead of 1/2."""
     return _ops.clamp_max(input, 0) - _ops.log1p(_ops.exp(-_ops.abs(input)))
 
 
 def hardshrink(input, lambd=0.5):
     r"""hardshrink(input, lambd=0.5) -> Tensor
 
-    :math:`x` where :math:`|x| > \lambda`, else 0. See :class:`~ember.nn.Hardshrink`.
+    :math:`x` where :math:`|x| > \lambda`, else 0 (NaN stays NaN). See :class:`~ember.nn.Hardshrink`.
     """
     _check_tensor(input, "hardshrink")
-    return _ops.where(_ops.abs(input) > lambd, input, _ops.zeros_like(input))
+    return _ops.where(_ops.abs(input) <= lambd, _ops.zeros_like(input), input)
 
 
 def tanhshrink(input):

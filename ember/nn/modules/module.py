@@ -512,7 +512,8 @@ class Module(_HooksMixin, _StateDictMixin):
         r"""Move and/or cast the parameters and buffers.
 
         Called as ``to(device=None, dtype=None, non_blocking=False)``, ``to(dtype,
-        non_blocking=False)`` or ``to(tensor, non_blocking=False)``. Only floating point
+        non_blocking=False)``, ``to(tensor, non_blocking=False)`` or
+        ``to(memory_format=ember.channels_last)`` (which lays out 4-d and 5-d tensors only). Only floating point
         parameters and buffers are cast to ``dtype``; integral ones are only moved. The module is
         modified in place and returned; parameters keep their identity.
 
@@ -532,13 +533,16 @@ class Module(_HooksMixin, _StateDictMixin):
             >>> linear.weight.dtype
             ember.float64
         """
-        device, dtype, non_blocking, _ = _parse_to(*args, **kwargs)
+        device, dtype, non_blocking, fmt = _parse_to(*args, **kwargs)
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got "
                             f"desired dtype={dtype}")
 
         def convert(t):
-            return t.to(device, dtype if t.is_floating_point() else None, non_blocking)
+            dt = dtype if t.is_floating_point() else None
+            if fmt is not None and t.dim() in (4, 5):      # as torch: only 4-d and 5-d tensors
+                return t.to(device, dt, non_blocking, memory_format=fmt)
+            return t.to(device, dt, non_blocking)
 
         return self._apply(convert)
 
