@@ -207,3 +207,7 @@ for _name, _kw in [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", {}), ("AdamW", 
          ember=_optim_step("ember", _name, _kw), torch=_optim_step("torch", _name, _kw),
          factory=True, check=False, target=at_most_x_torch(1.5),
          shape=lambda q: "6 x 2x3" if q else "MLP params (270K)")
+
+
+# -- the OpenCL device (issue #4): cl_matmul_* and friends --------------------------------------
+import cases_opencl  # noqa: E402,F401  (registers them; the matmul children import this module)

@@ -170,7 +170,14 @@ def _accumulate(node, g, create_graph, is_shared):
         g = g.to(var.dtype)
     old = var._grad
     if old is None:
-        var._grad = g.clone() if (is_shared and not create_graph) or g._base is not None else g
+        # the gradient's layout follows a contiguous parameter's (torch's AccumulateGrad layout
+        # contract): a transposed weight gradient is stored contiguous, in one copy
+        if not g.is_contiguous() and var.is_contiguous():
+            var._grad = g.contiguous()
+        elif (is_shared and not create_graph) or g._base is not None:
+            var._grad = g.clone()
+        else:
+            var._grad = g
     elif create_graph or old._requires_grad:
         var._grad = old + g
     elif old._shape == g._shape and old.dtype is g.dtype and old.device == g.device \
