@@ -36,6 +36,7 @@ from .autograd import derivatives_linalg as _derivatives_linalg, derivatives_ind
 from .autograd import derivatives_reduce as _derivatives_reduce
 autograd.function.install()
 from . import nn, optim, utils  # noqa: E402  (pure Python over the public API)
+from . import special  # noqa: E402  (after install(): its aliases are the recording ops)
 from .serialization import save, load, save_safetensors, load_safetensors
 
 __version__ = "0.1.0"

@@ -72,6 +72,119 @@ FN WT erfinv_(WT y)
     return y >= 0 ? x : -x;
 }
 
+/* ---- the gamma family, in WT: the algorithms of ember/backends/cpu/_special_c.h (see there) -- */
+FN WT digamma_(WT x)
+{
+    const WT A[7] = {(WT)8.33333333333333333333E-2, (WT)-2.10927960927960927961E-2,
+                     (WT)7.57575757575757575758E-3, (WT)-4.16666666666666666667E-3,
+                     (WT)3.96825396825396825397E-3, (WT)-8.33333333333333333333E-3,
+                     (WT)8.33333333333333333333E-2};
+    WT result = 0, y = 0;
+    if (x == 0)
+        return copysign((WT)INFINITY, -x);
+    if (x < 0) {
+        if (x == trunc(x))
+            return NAN;
+        result = -(WT)M_PI / tan((WT)M_PI * (x - trunc(x)));
+        x = 1 - x;
+    }
+    while (x < 10) {
+        result -= 1 / x;
+        x += 1;
+    }
+    if (x == 10)
+        return result + (WT)2.25175258906672110764;
+    if (x < (WT)1.0e17) {
+        WT z = 1 / (x * x), p = A[0];
+        for (int i = 1; i < 7; ++i)
+            p = p * z + A[i];
+        y = z * p;
+    }
+    return result + log(x) - (WT)0.5 / x - y;
+}
+
+/* a^-n, integer n >= 1, as (1 / a)^n by squaring */
+FN WT rpow_int_(WT a, int n)
+{
+    WT r = 1 / a, p = 1;
+    for (; n; n >>= 1) {
+        if (n & 1)
+            p *= r;
+        r *= r;
+    }
+    return p;
+}
+
+/* Hurwitz zeta(n, q), q > 0, integer n >= 2 */
+FN WT zeta_pos_(int n, WT q)
+{
+    const WT R[12] = {(WT)(1 / 12.0), (WT)(1 / -720.0), (WT)(1 / 30240.0), (WT)(1 / -1209600.0),
+                      (WT)(1 / 47900160.0), (WT)(1 / -1.8924375803183791606e9),
+                      (WT)(1 / 7.47242496e10), (WT)(1 / -2.950130727918164224e12),
+                      (WT)(1 / 1.1646782814350067249e14), (WT)(1 / -4.5979787224074726105e15),
+                      (WT)(1 / 1.8152105401943546773e17), (WT)(1 / -7.1661652561756670113e18)};
+    const WT machep = (WT)1.11022302462515654042e-16;
+    WT s = (WT)n, sum = rpow_int_(q, n), a = q, b = 0, w, iw, k, t;
+    int i = 0;
+    while (i < 9 || a <= 9) {
+        i += 1;
+        a += 1;
+        b = rpow_int_(a, n);
+        sum += b;
+        if (b <= machep * sum)
+            return sum;
+    }
+    w = a;
+    sum += b * w / (s - 1);
+    sum -= (WT)0.5 * b;
+    a = 1;
+    k = 0;
+    iw = 1 / w;
+    for (i = 0; i < 12; ++i) {
+        a *= s + k;
+        b *= iw;
+        t = a * b * R[i];
+        sum += t;
+        if (fabs(t) < machep * sum)
+            break;
+        k += 1;
+        a *= s + k;
+        b *= iw;
+        k += 1;
+    }
+    return sum;
+}
+
+/* zeta(n, q) for an integer n >= 2 and any q (negative q: three sums over positive arguments) */
+FN WT zeta_int_(int n, WT q)
+{
+    if (q != q)
+        return q;
+    if (q > 0)
+        return zeta_pos_(n, q);
+    if (q == floor(q))
+        return INFINITY;
+    WT K = ceil(-q), f = q + K, u = -(q + (K - 1));
+    WT neg = zeta_pos_(n, u) - zeta_pos_(n, 1 - q);
+    return ((n & 1) ? -neg : neg) + zeta_pos_(n, f);
+}
+
+FN WT polygamma_(int n, WT x)
+{
+    if (n == 0)
+        return digamma_(x);
+    WT f = exp(lgamma((WT)n + 1)) * zeta_int_(n + 1, x);
+    return (n & 1) ? f : -f;
+}
+
+FN WT mvlgamma_(WT x, int p)
+{
+    WT r = (WT)0.25 * (WT)p * (WT)(p - 1) * (WT)1.1447298858494002;
+    for (int i = 0; i < p; ++i)
+        r += lgamma(x - (WT)0.5 * (WT)i);
+    return r;
+}
+
 /* tanh, exactly +-1 once it rounds there: PoCL's float tanh stops at +-0.99999994, which turns
  * gelu_tanh(-inf) into -inf instead of NaN and leaves gelu_tanh(-20) a tiny nonzero */
 FN T tanh_(T x)
@@ -331,6 +444,9 @@ UOP(leaky_relu, x > 0 ? x : x * lo)
 UOP(elu, x > 0 ? (T)p1 * x : (T)p1 * (T)p0 * expm1(x * (T)p2))
 UOP(nan_to_num, x != x ? lo : (x == INFINITY ? hi : (x == -INFINITY ? (T)p2 : x)))
 UOP(lgamma, lgamma(x))
+UOP(digamma, (T)digamma_((WT)x))
+UOP(polygamma, (T)polygamma_((int)p0, (WT)x))
+UOP(mvlgamma, (T)mvlgamma_((WT)x, (int)p0))
 UOP(hardsigmoid, hardsigmoid_(x))
 UOP(hardswish, hardswish_(x))
 UOP(softsign, x / (1 + fabs(x)))

@@ -296,9 +296,38 @@ def _erfinv(ctx, g, input, **kw):
     return g * (math.sqrt(math.pi) / 2) * E.exp(ctx.out * ctx.out)
 
 
+@derivative("lgamma", "lgamma_")
+def _lgamma(ctx, g, input, **kw):
+    return g * E.digamma(input)
+
+
+@derivative("digamma", "digamma_")
+def _digamma(ctx, g, input, **kw):
+    return g * E.polygamma(1, input)
+
+
+@derivative("polygamma", "polygamma_", inputs=("input",))
+def _polygamma(ctx, g, *args, **kw):
+    """d/dx psi^(n)(x) = psi^(n+1)(x). Reached as polygamma(n, input) and as the methods
+    input.polygamma(n) / polygamma_(n): x is the tensor argument, n the other one."""
+    vals = list(args) + [kw[k] for k in ("n", "input", "self") if k in kw]
+    x = next(v for v in vals if _is_t(v))
+    n = next(v for v in vals if v is not x and not _is_t(v))
+    return g * E.polygamma(int(n) + 1, x)
+
+
+@derivative("mvlgamma", "mvlgamma_")
+def _mvlgamma(ctx, g, input, p, **kw):
+    # sum_{i < p} digamma(x - i / 2), as torch's mvlgamma_backward
+    shift = E.arange(p, dtype=input.dtype, device=input.device) * -0.5
+    return g * E.digamma(input.unsqueeze(-1) + shift).sum(-1)
+
+
+# The piecewise activations pick their branch at the kink, and for NaN, as PyTorch's kernels do:
+# the gradient of the branch a comparison `x <= bound` selects (threshold_backward, elu_backward).
 @derivative("relu", "relu_", save=("result",))
 def _relu(ctx, g, input, **kw):
-    return E.where(ctx.out > 0, g, _zeros(g))
+    return E.where(ctx.out <= 0, _zeros(g), g)
 
 
 @derivative("gelu")
@@ -340,18 +369,18 @@ def _leaky_relu(ctx, g, input, negative_slope=0.01, **kw):
 @derivative("elu", save=("input", "result"))
 def _elu(ctx, g, input, alpha=1.0, scale=1.0, input_scale=1.0, **kw):
     neg = input_scale * (ctx.out + alpha * scale)
-    return E.where(input > 0, g * scale, g * neg)
+    return E.where(input <= 0, g * neg, g * scale)
 
 
 @derivative("selu", save=("input", "result"))
 def _selu(ctx, g, input, **kw):
     alpha, scale = 1.6732632423543772, 1.0507009873554805
-    return E.where(input > 0, g * scale, g * (ctx.out + alpha * scale))
+    return E.where(input <= 0, g * (ctx.out + alpha * scale), g * scale)
 
 
 @derivative("celu")
 def _celu(ctx, g, input, alpha=1.0, **kw):
-    return E.where(input > 0, g, g * E.exp(input / alpha))
+    return E.where(input <= 0, g * E.exp(input / alpha), g)
 
 
 @derivative("hardsigmoid")
@@ -362,7 +391,7 @@ def _hardsigmoid(ctx, g, input, **kw):
 @derivative("hardswish")
 def _hardswish(ctx, g, input, **kw):
     mid = g * (input / 3 + 0.5)
-    return E.where(input < -3, _zeros(g), E.where(input <= 3, mid, g))
+    return E.where(input <= -3, _zeros(g), E.where(input < 3, mid, g))
 
 
 @derivative("softsign")
@@ -373,7 +402,7 @@ def _softsign(ctx, g, input, **kw):
 
 @derivative("threshold")
 def _threshold(ctx, g, input, threshold, value, **kw):
-    return E.where(input > threshold, g, _zeros(g))
+    return E.where(input <= threshold, _zeros(g), g)
 
 
 @derivative("nan_to_num", "nan_to_num_")

@@ -1,7 +1,7 @@
 """Derivatives of indexing, gather/scatter and masked ops (see derivatives.py for the conventions)."""
 import ember
 from ..tensor import Tensor
-from .function import derivative, non_differentiable
+from .function import Function, derivative, non_differentiable
 
 E = ember
 
@@ -65,12 +65,9 @@ def _take_along_dim(ctx, g, input, indices, dim=None, **kw):
 
 @derivative("scatter", "scatter_", inputs=("input", "src"), save=("index",))
 def _scatter(ctx, g, input, dim, index, src=None, *, value=None, reduce=None, **kw):
-    if reduce == "add":
-        gi = g
-    elif reduce is None:
-        gi = g.scatter(dim, index, 0.0)
-    else:
-        raise RuntimeError(f"the derivative of scatter with reduce='{reduce}' is not implemented")
+    if reduce is not None:          # torch 2.13 has no formula for reduce='add' / 'multiply'
+        raise RuntimeError("derivative for aten::scatter is not implemented")
+    gi = g.scatter(dim, index, 0.0)
     gs = g.gather(dim, index) if isinstance(src, (Tensor,)) or (src is not None and not isinstance(src, (int, float))) else None
     return gi, gs
 
@@ -129,6 +126,62 @@ def _index_add(ctx, g, input, dim, index, source, *, alpha=1, **kw):
 def _index_copy(ctx, g, input, dim, index, source, **kw):
     gs = g.index_select(dim, index)
     return g.index_fill(dim, index, 0.0), (gs if source.dim() else gs.reshape(()))
+
+
+class _DelayedError(Function):
+    """Passes its input through; differentiating through it raises (torch's DelayedError)."""
+
+    @staticmethod
+    def forward(ctx, x, msg):
+        ctx.msg = msg
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(ctx.msg)
+
+
+@derivative("index_reduce", "index_reduce_", inputs=("input", "source"),
+            save=("input", "index", "source", "result"))
+def _index_reduce(ctx, g, input, dim, index, source, reduce, *, include_self=True, **kw):
+    """torch's index_reduce_backward; a tie for amax/amin shares the gradient evenly among the
+    elements that reached the result (with include_self=False self's old values never do)."""
+    out = ctx.out
+    if reduce == "prod":
+        one = E.ones_like(input)
+        masked_self = E.where(input == 0, one, input)
+        gi = g * masked_self.index_reduce(dim, index, source, "prod", include_self=include_self) \
+            / masked_self
+        # a source element that is the only zero of its slot: the product of the others
+        src_zero = source == 0
+        zeros = E.zeros_like(input).index_add(dim, index, src_zero.to(input.dtype))
+        zeros = zeros.index_select(dim, index)
+        single = src_zero & (zeros == 1)
+        others = input.index_reduce(dim, index, source.masked_fill(single, 1.0), "prod",
+                                    include_self=include_self)
+        gs = E.where(single, (g * others).index_select(dim, index),
+                     (g * out).index_select(dim, index) / source.masked_fill(src_zero, 1.0))
+        if E.is_grad_enabled() and bool((zeros > 1).any()):
+            gs = _DelayedError.apply(gs, "index_reduce(): Double backward is unsupported for "
+                                     "source when >1 zeros in source are scattered to the same "
+                                     "position in self")
+    elif reduce == "mean":
+        n = (E.ones_like(g) if include_self else E.zeros_like(g)).index_add(dim, index,
+                                                                           E.ones_like(source))
+        n = n.masked_fill(n == 0, 1.0)
+        gi = g / n
+        gs = g.index_select(dim, index) / n.index_select(dim, index)
+    else:
+        self_hit = (input == out).to(g.dtype)
+        if not include_self:
+            self_hit = self_hit.index_fill(dim, index, 0.0)
+        src_hit = (source == out.index_select(dim, index)).to(g.dtype)
+        share = g / self_hit.index_add(dim, index, src_hit)
+        gi = self_hit * share
+        gs = src_hit * share.index_select(dim, index)
+    if not include_self:
+        gi = gi.index_fill(dim, index, 0.0)
+    return gi, gs
 
 
 @derivative("index_fill", "index_fill_", inputs=("input",), save=("index",))

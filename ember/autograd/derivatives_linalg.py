@@ -341,8 +341,3 @@ def _qr(ctx, g, A, mode="reduced", **kw):
     copyltu = M.tril() + _mT(M.tril(-1))
     rhs = gQ + Q @ copyltu                                   # gA = rhs R^{-T}
     return _mT(E.linalg.solve(R, _mT(rhs)))
-
-
-@derivative("lgamma", "lgamma_", "index_reduce", "index_reduce_", inputs=("input",), save=())
-def _not_implemented(ctx, g, input, *a, **kw):
-    raise RuntimeError(f"the derivative for '{ctx.fn}' is not implemented")

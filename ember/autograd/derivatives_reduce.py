@@ -204,11 +204,53 @@ def _cumsum(ctx, g, input, dim, **kw):
 
 @derivative("cumprod", "cumprod_", inputs=("input",), save=("input", "result"))
 def _cumprod(ctx, g, input, dim, **kw):
-    if g.dim() == 0:
+    """grad_k = sum_{j >= k} g_j prod_{i <= j, i != k} x_i, exact with zeros in x (torch's
+    cumprod_backward): without zeros sum_{j >= k} g_j out_j / x_k; with zeros an O(n) masked
+    form, or, when the backward is itself recorded (create_graph), the omitted products."""
+    if g.dim() == 0 or g.numel() == 0:
+        return g
+    d = dim % g.dim()
+    if g._shape[d] == 1:
         return g
     x = input if input.dtype is g.dtype else input.to(g.dtype)
-    # sum_{j >= i} g_j out_j / x_i, valid where x_i != 0
-    return _revcumsum(g * ctx.out, dim) / x
+    is_zero = x == 0
+    if not bool(is_zero.any()):
+        return _revcumsum(g * ctx.out, d) / x
+    if E.is_grad_enabled():
+        return _cumprod_omitted(g, x, d)
+    one, zero = E.ones_like(x), E.zeros_like(x)
+    seen = is_zero.cumsum(d)                     # zeros at or before each position
+    before = seen == 0                           # k < z1: the no-zero formula holds
+    gi = E.where(before, _revcumsum(E.where(before, g * ctx.out, zero), d)
+                 / E.where(before, x, one), zero)
+    # k = z1 (the first zero): prod(x[:z1]) * sum_{z1 <= j < z2} g_j prod(x[z1 + 1:j + 1])
+    first = is_zero & (seen == 1)
+    tail = E.where((seen == 1) & ~first, x, one).cumprod(d)
+    s = (E.where(seen == 1, g, zero) * tail).sum(d, keepdim=True)
+    head = E.where(before, x, one).prod(d, keepdim=True)
+    return E.where(first, head * s, gi)                  # k > z1: 0
+
+
+def _cumprod_omitted(g, x, d, block=1 << 22):
+    """grad_k = prod_{i < k} x_i * sum_{j >= k} g_j prod_{k < i <= j} x_i through differentiable
+    ops: an (n, n) matrix of partial products per slice, built for a block of k at a time so that
+    at most ~`block` elements are live."""
+    xm, gm = x.movedim(d, -1), g.movedim(d, -1)
+    n = xm._shape[-1]
+    ar = E.arange(n, device=x.device)
+    ones = E.ones_like(xm.narrow(-1, 0, 1))
+    left = E.cat([ones, xm.narrow(-1, 0, n - 1)], -1).cumprod(-1)      # prod_{i < k} x_i
+    rows = max(1, block // max(1, xm.numel()))
+    parts = []
+    for k0 in range(0, n, rows):
+        k = ar[k0:k0 + rows].unsqueeze(1)                              # (rows, 1)
+        after = ar.unsqueeze(0) > k                                    # i > k
+        part = E.where(after, xm.unsqueeze(-2), E.ones((), dtype=x.dtype, device=x.device))
+        part = part.cumprod(-1)                                        # prod_{k < i <= j} x_i
+        s = E.where(ar.unsqueeze(0) >= k, gm.unsqueeze(-2) * part,
+                    E.zeros((), dtype=x.dtype, device=x.device)).sum(-1)
+        parts.append(s)
+    return (left * E.cat(parts, -1)).movedim(-1, d)
 
 
 @derivative("logcumsumexp", inputs=("input",), save=("input", "result"))

@@ -208,7 +208,7 @@ def _wrap(fn, d):
             if not keep:
                 return _TensorMeta(v)
             if clone_first:
-                v = _make(v._storage, v._shape, v._stride, v._offset, v.dtype, v.device).clone()
+                v = v.clone()
             s = SavedTensor(v)
             saved.append(s)
             return s

@@ -280,3 +280,13 @@ for _n, _f in (("clip", clamp), ("clip_", clamp_)):
     setattr(Tensor, _n, _f)
     globals()[_n] = _f
     __all__.append(_n)
+
+
+def _tensor_where(self, condition, y):
+    """Tensor.where(condition, y): self where condition else y (torch's method order). Calls
+    the module's `where` at call time, so it records like ember.where."""
+    return where(condition, self, y)
+
+
+_tensor_where.__wrapped_op__ = where    # records through `where`: autograd must not wrap it again
+Tensor.where = _tensor_where

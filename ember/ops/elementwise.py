@@ -767,12 +767,15 @@ for _n, _f in (("subtract", sub), ("subtract_", sub_), ("multiply", mul), ("mult
 
 # ------------------------------------------------------------------------------------------------
 # Comparisons, predicates, where, lerp, addcmul/addcdiv and clamp live in _elementwise_compare.py
-# (this file would pass 800 lines); they are re-exported from here.
+# (this file would pass 800 lines), digamma/polygamma/mvlgamma in _special_gamma.py; they are
+# re-exported from here.
 from . import _elementwise_compare as _compare_mod          # noqa: E402  (needs the helpers above)
+from . import _special_gamma as _gamma_mod                  # noqa: E402
 
-for _n in _compare_mod.__all__:
-    globals()[_n] = getattr(_compare_mod, _n)
-__all__ += _compare_mod.__all__
+for _mod in (_compare_mod, _gamma_mod):
+    for _n in _mod.__all__:
+        globals()[_n] = getattr(_mod, _n)
+    __all__ += _mod.__all__
 
 
 # ------------------------------------------------------------------------------------------------

@@ -50,6 +50,9 @@ UNARY = [
     ("softsign", ember.softsign, (-3, 3)), ("clamp", lambda x: ember.clamp(x, -0.5, 0.5), (-0.4, 0.4)),
     ("pow_scalar", lambda x: x ** 3, (-2, 2)), ("rpow", lambda x: 2.0 ** x, (-2, 2)),
     ("nan_to_num", ember.nan_to_num, (-2, 2)), ("positive", ember.positive, (-2, 2)),
+    ("lgamma", ember.lgamma, (0.2, 3)), ("digamma", ember.digamma, (-0.8, -0.2)),
+    ("polygamma", lambda x: ember.polygamma(2, x), (0.5, 3)),
+    ("mvlgamma", lambda x: ember.mvlgamma(x, 3), (1.2, 4)),
 ]
 
 
@@ -166,6 +169,10 @@ def _mk_index(device):
         "index_copy": lambda a: a.index_copy(1, idx([0, 2], device), a[:, 1:] * 2),
         "index_fill": lambda a: a.index_fill(1, idx([1], device), 0.5),
         "index_put": lambda a: a.index_put((idx([0, 1], device), idx([2, 2], device)), a[0, :2], accumulate=True),
+        "index_reduce_prod": lambda a: a.index_reduce(1, idx([0, 2, 0], device), a * 2, "prod"),
+        "index_reduce_mean": lambda a: a.index_reduce(1, idx([2, 2, 0], device), a, "mean",
+                                                      include_self=False),
+        "index_reduce_amax": lambda a: a.index_reduce(1, idx([1, 0, 1], device), a * 3, "amax"),
         "masked_fill": lambda a: a.masked_fill(a > 0, 1.5),
         "masked_select": lambda a: a.masked_select(a > 0),
         "masked_scatter": lambda a: a.masked_scatter(a > 0, a * 3),

@@ -14,6 +14,11 @@ cdef extern from "_ember_c.h" nogil:
     int ember_max_threads()
     void ember_set_threads(int n)
 
+cdef extern from "_special_c.h" nogil:
+    double ember_digamma(double x)
+    double ember_polygamma(int n, double x)
+    double ember_mvlgamma(double x, int p)
+
 # ------------------------------------------------------------------------------------------------
 # Op codes (one vocabulary for every family; a family implements the subset that makes sense)
 cdef enum:
@@ -22,6 +27,7 @@ cdef enum:
     ERFC, ERFINV, RELU, GELU, GELU_TANH, SILU, SOFTPLUS, MISH, FLOOR, CEIL, ROUND, ROUND_DEC, TRUNC,
     FRAC, CLAMP, CLAMP_MIN, CLAMP_MAX, POW_SCALAR, RPOW_SCALAR, LEAKY_RELU, ELU, NAN_TO_NUM,
     BITWISE_NOT, LGAMMA, HARDSIGMOID, HARDSWISH, SOFTSIGN, SELU, CELU, THRESHOLD, SINC, LOGICAL_NOT,
+    DIGAMMA, POLYGAMMA, MVLGAMMA,
     # binary
     ADD, SUB, MUL, DIV, FLOOR_DIVIDE, TRUNC_DIVIDE, REMAINDER, FMOD, POW, ATAN2, HYPOT, MAXIMUM,
     MINIMUM, FMAX, FMIN, BITWISE_AND, BITWISE_OR, BITWISE_XOR, LSHIFT, RSHIFT, COPYSIGN, XLOGY,
@@ -306,6 +312,12 @@ cdef inline void _unary_f(int op, flt_t* o, const flt_t* a, Py_ssize_t n, double
             for i in range(n): o[i] = lgammaf(a[i])
         else:
             for i in range(n): o[i] = lgamma(a[i])
+    elif op == DIGAMMA:        # the gamma family in double (_special_c.h), float32 included
+        for i in range(n): o[i] = <flt_t>ember_digamma(a[i])
+    elif op == POLYGAMMA:      # p0 = n
+        for i in range(n): o[i] = <flt_t>ember_polygamma(<int>p0, a[i])
+    elif op == MVLGAMMA:       # p0 = p
+        for i in range(n): o[i] = <flt_t>ember_mvlgamma(a[i], <int>p0)
     elif op == SIGMOID:
         if flt_t is float:
             for i in range(n): o[i] = 1.0 / (1.0 + expf(-a[i]))

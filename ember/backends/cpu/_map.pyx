@@ -27,7 +27,8 @@ UNARY = dict(neg=NEG, abs=ABS, sign=SIGN, reciprocal=RECIPROCAL, exp=EXP, exp2=E
              pow_scalar=POW_SCALAR, rpow_scalar=RPOW_SCALAR, leaky_relu=LEAKY_RELU, elu=ELU,
              nan_to_num=NAN_TO_NUM, bitwise_not=BITWISE_NOT, lgamma=LGAMMA, hardsigmoid=HARDSIGMOID,
              hardswish=HARDSWISH, softsign=SOFTSIGN, selu=SELU, celu=CELU, threshold=THRESHOLD,
-             sinc=SINC, logical_not=LOGICAL_NOT)
+             sinc=SINC, logical_not=LOGICAL_NOT, digamma=DIGAMMA, polygamma=POLYGAMMA,
+             mvlgamma=MVLGAMMA)
 BINARY = dict(add=ADD, sub=SUB, mul=MUL, div=DIV, floor_divide=FLOOR_DIVIDE,
               trunc_divide=TRUNC_DIVIDE, remainder=REMAINDER, fmod=FMOD, pow=POW, atan2=ATAN2,
               hypot=HYPOT, maximum=MAXIMUM, minimum=MINIMUM, fmax=FMAX, fmin=FMIN,
