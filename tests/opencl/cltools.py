@@ -46,3 +46,16 @@ def host(t):
 def cl_tensor(arr, dtype=None):
     """An OpenCL tensor holding `arr`."""
     return ember.tensor(np.asarray(arr), dtype=dtype, device="opencl")
+
+
+@pytest.fixture(params=["cpu", "gpu"])
+def variant(request, backend):
+    """Run the reduction-shaped kernels (reductions, norms, losses) in their CPU-runtime or GPU
+    layout: both work on PoCL, so both are tested here."""
+    old = backend.__dict__.get("_reduce_variant")
+    backend._reduce_variant = request.param
+    yield request.param
+    if old is None:
+        del backend._reduce_variant
+    else:
+        backend._reduce_variant = old

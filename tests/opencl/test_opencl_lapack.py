@@ -10,7 +10,7 @@ import pytest
 
 import ember
 import ember.linalg as LA
-from cltools import ocl, backend, host  # noqa: F401  (fixtures)
+from cltools import ocl, backend, host, variant  # noqa: F401  (fixtures)
 
 F32, F64, F16, BF16 = ember.float32, ember.float64, ember.float16, ember.bfloat16
 TOL = {F32: 2e-5, F64: 1e-12, F16: 2e-3, BF16: 1e-2}
@@ -18,17 +18,6 @@ INF = float("inf")
 ORDS = [2, 1, 0, INF, -INF, 3.5, -1, 0.5]
 RNG = np.random.default_rng(7)
 
-
-@pytest.fixture(params=["cpu", "gpu"])
-def variant(request, backend):
-    """Run the reductions' CPU-runtime or GPU kernel shapes (both work on PoCL)."""
-    old = backend.__dict__.get("_reduce_variant")
-    backend._reduce_variant = request.param
-    yield request.param
-    if old is None:
-        del backend._reduce_variant
-    else:
-        backend._reduce_variant = old
 
 
 def _pair(arr, dtype, ocl):

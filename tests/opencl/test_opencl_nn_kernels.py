@@ -15,7 +15,7 @@ import ember
 import ember.nn.functional as F
 from ember.backends.cpu import backend as cpu
 from ember.backends.opencl import nn_kernels, optim_kernels
-from cltools import ocl, backend, host  # noqa: F401  (fixtures)
+from cltools import ocl, backend, host, variant  # noqa: F401  (fixtures)
 
 F32, F64, F16, BF16, I64 = ember.float32, ember.float64, ember.float16, ember.bfloat16, \
     ember.int64
@@ -23,16 +23,6 @@ FLOATS = [F32, F64, F16, BF16]
 TOL = {F32: 2e-5, F64: 1e-11, F16: 4e-3, BF16: 3e-2}
 pytestmark = pytest.mark.usefixtures("ocl")     # no OpenCL device: skip (CI: fail)
 
-
-@pytest.fixture(params=["cpu", "gpu"])
-def variant(request, backend):
-    old = backend.__dict__.get("_reduce_variant")
-    backend._reduce_variant = request.param
-    yield request.param
-    if old is None:
-        del backend._reduce_variant
-    else:
-        backend._reduce_variant = old
 
 
 def rand(shape, seed=0, lo=-2.0, hi=2.0):

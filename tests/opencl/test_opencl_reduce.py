@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import ember
-from cltools import ocl, backend, host  # noqa: F401  (fixtures)
+from cltools import ocl, backend, host, variant  # noqa: F401  (fixtures)
 
 F32, F64, F16, BF16 = ember.float32, ember.float64, ember.float16, ember.bfloat16
 I8, I16, I32, I64, U8, BOOL = ember.int8, ember.int16, ember.int32, ember.int64, ember.uint8, \
@@ -19,16 +19,6 @@ I8, I16, I32, I64, U8, BOOL = ember.int8, ember.int16, ember.int32, ember.int64,
 TOL = {F32: 2e-5, F64: 1e-12, F16: 2e-3, BF16: 1e-2}
 pytestmark = pytest.mark.filterwarnings("ignore:.*degrees of freedom:UserWarning")
 
-
-@pytest.fixture(params=["cpu", "gpu"])
-def variant(request, backend):
-    old = backend.__dict__.get("_reduce_variant")
-    backend._reduce_variant = request.param
-    yield request.param
-    if old is None:
-        del backend._reduce_variant
-    else:
-        backend._reduce_variant = old
 
 
 def values(dt, shape, seed=0, special=True, ties=False):

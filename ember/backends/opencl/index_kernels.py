@@ -517,9 +517,4 @@ class IndexKernels:
     # -- host fallback ---------------------------------------------------------------------------
     def _ix_host_op(self, name, out, *args):
         """Run the CPU backend's `name` on host copies and copy `out` back (rare shapes only)."""
-        from ...device import CPU
-        from ...tensor import _empty
-        host = [a.cpu() if hasattr(a, "_storage") else a for a in args]
-        tmp = _empty(out._shape, out.dtype, CPU)
-        getattr(CPU.backend, name)(tmp, *host)
-        self.copy(out, tmp)
+        self._on_host(name, [out, *args], (0,))

@@ -11,7 +11,7 @@ with fp64, else float) and rounding to the output dtype once at the end.
 
 The factorizations (inv, solve, det, slogdet, cholesky, qr, svd, eigh, lstsq) are sequential
 pivoting algorithms on small matrices where a device kernel would not pay: each is one host
-round trip through `_la_on_host` (the operands are copied to CPU tensors of the same shapes and
+round trip through `_on_host` (the operands are copied to CPU tensors of the same shapes and
 dtypes, the CPU backend's primitive fills CPU outputs, which are copied into the device outputs).
 """
 from ... import dtypes as _dt
@@ -70,73 +70,47 @@ class LapackKernels:
         self.map(_UNARY, UNARY["pow_scalar"], full, [total], 1.0 / ord)
 
     # -- factorizations: host round trips ------------------------------------------------------
-    def _la_on_host(self, name, noutputs, *args):
-        """The CPU backend's primitive `name` on host copies; returns what it returns.
-
-        The first `noutputs` arguments are outputs (None where the caller wants none): each gets
-        a contiguous CPU tensor of its shape and dtype, copied into it afterwards. Every other
-        tensor argument is an input, copied to the host first; other arguments pass through.
-        """
-        from ...tensor import _empty, Tensor
-        from ...device import CPU
-        from ..cpu import backend as cpu
-        hargs = []
-        for k, a in enumerate(args):
-            if isinstance(a, Tensor):
-                self._check_dtype(a.dtype)
-                self._buf(a)
-                h = _empty(a._shape, a.dtype, CPU)
-                if k >= noutputs:
-                    self.to_host_into(h, a)
-                a = h
-            hargs.append(a)
-        result = getattr(cpu, name)(*hargs)
-        for dev_out, host_out in zip(args[:noutputs], hargs):
-            if dev_out is not None:
-                self.copy(dev_out, host_out)
-        return result
-
     def inv(self, out, info, a):
         """out = a^-1 per matrix; info[b] = the first zero pivot of a singular matrix (out NaN
         there). Host round trip."""
-        self._la_on_host("inv", 2, out, info, a)
+        self._on_host("inv", [out, info, a], (0, 1))
 
     def solve(self, out, info, a, b):
         """out = a^-1 b for a (*, n, n), b (*, n, k) sharing the batch shape; info as inv.
         Host round trip."""
-        self._la_on_host("solve", 2, out, info, a, b)
+        self._on_host("solve", [out, info, a, b], (0, 1))
 
     def det(self, out, a):
         """out = det(a) per matrix. Host round trip."""
-        self._la_on_host("det", 1, out, a)
+        self._on_host("det", [out, a], (0,))
 
     def slogdet(self, sign, logabsdet, a):
         """sign and log|det| of a per matrix. Host round trip."""
-        self._la_on_host("slogdet", 2, sign, logabsdet, a)
+        self._on_host("slogdet", [sign, logabsdet, a], (0, 1))
 
     def cholesky(self, out, info, a, upper):
         """out = L (U = L^H when `upper`) with a = L L^H; info[b] = the order of the first leading
         minor that is not positive-definite. Host round trip."""
-        self._la_on_host("cholesky", 2, out, info, a, upper)
+        self._on_host("cholesky", [out, info, a, upper], (0, 1))
 
     def qr(self, q, r, a, mode):
         """a = q r (mode 'reduced' or 'complete'); q is None for mode 'r'. Host round trip."""
-        self._la_on_host("qr", 2, q, r, a, mode)
+        self._on_host("qr", [q, r, a, mode], (0, 1))
 
     def svd(self, u, s, vh, a, full_matrices):
         """a = u diag(s) vh (u, vh None: singular values only); returns LAPACK-style info (0 on
         success). Host round trip."""
-        return self._la_on_host("svd", 3, u, s, vh, a, full_matrices)
+        return self._on_host("svd", [u, s, vh, a, full_matrices], (0, 1, 2))
 
     def eigh(self, w, v, a, uplo):
         """a = v diag(w) v^H for symmetric a read from its `uplo` triangle (v None: values only);
         returns 0 on success, else LAPACK-style info. Host round trip."""
-        return self._la_on_host("eigh", 2, w, v, a, uplo)
+        return self._on_host("eigh", [w, v, a, uplo], (0, 1))
 
     def lstsq(self, x, residuals, rank, sv, a, b, rcond):
         """Minimum-norm least squares x = argmin ||a x - b|| per matrix; residuals, rank and sv
         (singular values) are filled when not None. Host round trip."""
-        self._la_on_host("lstsq", 4, x, residuals, rank, sv, a, b, rcond)
+        self._on_host("lstsq", [x, residuals, rank, sv, a, b, rcond], (0, 1, 2, 3))
 
 
 def program_specs(cldev):

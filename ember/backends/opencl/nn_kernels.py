@@ -333,40 +333,19 @@ class NNKernels:
                             [grad_input._offset, input._offset, 0, 0], bufs, post)
 
     # -- CTC: host round trip --------------------------------------------------------------
-    def _nn_on_host(self, name, args, outputs):
-        """The CPU backend's primitive `name` on host copies of the device tensors in `args`
-        (outputs, at positions `outputs`, are copied back); returns its result."""
-        from ...tensor import _empty, Tensor
-        from ...device import CPU
-        from ..cpu import backend as cpu
-        hargs = []
-        for k, a in enumerate(args):
-            if isinstance(a, Tensor):
-                self._buf(a)
-                h = _empty(a._shape, a.dtype, CPU)
-                if k not in outputs:
-                    self.to_host_into(h, a)
-                hargs.append(h)
-            else:
-                hargs.append(a)
-        result = getattr(cpu, name)(*hargs)
-        for k in outputs:
-            self.copy(args[k], hargs[k])
-        return result
-
     def ctc_loss(self, nll, log_alpha, log_probs, targets, offsets, input_lengths,
                  target_lengths, blank):
         """CTC negative log-likelihoods (B,) and log-alphas, computed by the CPU backend on host
         copies (a host round trip: the recursion is sequential in time). Returns a sample whose
         labels are outside [0, C), or -1. Modifies nll and log_alpha."""
-        return self._nn_on_host("ctc_loss", [nll, log_alpha, log_probs, targets, offsets,
+        return self._on_host("ctc_loss", [nll, log_alpha, log_probs, targets, offsets,
                                              input_lengths, target_lengths, blank], (0, 1))
 
     def ctc_loss_backward(self, grad_log_probs, grad, log_probs, targets, offsets, input_lengths,
                           target_lengths, nll, log_alpha, blank, zero_infinity):
         """grad_log_probs (T, B, C) of the CTC loss by the CPU backend on host copies (a host
         round trip). Modifies grad_log_probs."""
-        self._nn_on_host("ctc_loss_backward",
+        self._on_host("ctc_loss_backward",
                          [grad_log_probs, grad, log_probs, targets, offsets, input_lengths,
                           target_lengths, nll, log_alpha, blank, zero_infinity], (0,))
 

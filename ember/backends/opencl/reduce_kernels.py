@@ -593,27 +593,6 @@ class ReduceKernels:
                          np.int32(bool(ignore_nan))))
 
     # -- host fallbacks ------------------------------------------------------------------------
-    def _on_host(self, name, args, outputs):
-        """Run the CPU backend's primitive `name` on host copies of the device tensors in
-        `args`; the tensors at positions `outputs` are copied back (a documented fallback)."""
-        from ...tensor import _empty, Tensor
-        from ...device import CPU
-        from ..cpu import backend as cpu
-        hargs = []
-        for k, a in enumerate(args):
-            if isinstance(a, Tensor):
-                self._buf(a)
-                h = _empty(a._shape, a.dtype, CPU)
-                if k not in outputs:
-                    self.to_host_into(h, a)
-                hargs.append(h)
-            else:
-                hargs.append(a)
-        getattr(cpu, name)(*hargs)
-        for k in outputs:
-            if args[k] is not None:
-                self.copy(args[k], hargs[k])
-
     def sort_rows(self, sorted_rows, perm, rows):
         """The rows of a 2-d tensor in stable lexicographic order and that permutation (host
         fallback: unique(dim=...) only)."""
