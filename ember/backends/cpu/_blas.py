@@ -23,22 +23,24 @@ _setter = None                  # the setter once looked up; False when there is
 
 
 def _candidates():
-    """Paths of loaded libraries named like OpenBLAS (Linux), then NumPy's bundled ones."""
+    """Paths of OpenBLAS libraries: NumPy's bundled one first (SciPy's wheels bundle another
+    copy, which may be loaded earlier and must not be the one set), then loaded libraries named
+    like OpenBLAS (Linux: a NumPy linked against the system's OpenBLAS)."""
     paths = []
+    here = os.path.dirname(np.__file__)
+    for pattern in (os.path.join(here, os.pardir, "numpy.libs", "*openblas*"),
+                    os.path.join(here, ".dylibs", "*openblas*")):
+        paths += [os.path.realpath(p) for p in sorted(glob.glob(pattern))]
     try:
         with open("/proc/self/maps") as fh:
             for line in fh:
                 fields = line.split(maxsplit=5)
                 path = fields[5].strip() if len(fields) == 6 else ""
-                if "openblas" in os.path.basename(path).lower() and path not in paths:
-                    paths.append(path)
+                if "openblas" in os.path.basename(path).lower():
+                    paths.append(os.path.realpath(path))
     except OSError:
         pass
-    here = os.path.dirname(np.__file__)
-    for pattern in (os.path.join(here, os.pardir, "numpy.libs", "*openblas*"),
-                    os.path.join(here, ".dylibs", "*openblas*")):
-        paths += [p for p in sorted(glob.glob(pattern)) if p not in paths]
-    return paths
+    return list(dict.fromkeys(paths))
 
 
 def _find_setter():
