@@ -8,10 +8,6 @@ import os as _os
 # machine that made 2-thread training 10x slower than 1 thread. Sleep instead (unless the user
 # chose), before libgomp is loaded by the first Cython module.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-# OpenBLAS's own pool (NumPy's BLAS, used for matrix products) spins ~0.1 s after each call by
-# default; 2^4 cycles makes its idle workers sleep at once (only effective when ember is imported
-# before NumPy; ember also runs small GEMMs on one BLAS thread, see backends/cpu/_blas.py)
-_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 from . import dtypes as _dtypes_mod
 from .dtypes import (dtype, bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,
