@@ -418,6 +418,15 @@ def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
 def _op_matmul(self, other):
     if not isinstance(other, Tensor):
         return NotImplemented
+    a_shape, b_shape = self._shape, other._shape
+    if len(a_shape) == 2 and len(b_shape) == 2 and a_shape[1] == b_shape[0] and a_shape[1] \
+            and self.dtype is other.dtype and self.device is other.device \
+            and self.dtype.is_floating_point and not (self._requires_grad or other._requires_grad):
+        # the common 2-D product with nothing to record: straight to the GEMM (the checks and
+        # the autograd wrappers of _matmul/_mm would pass it through unchanged)
+        res = _empty((a_shape[0], b_shape[1]), self.dtype, self.device)
+        self.device.backend.matmul(res, self, other)
+        return res
     return _matmul(self, other)
 
 
