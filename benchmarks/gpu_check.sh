@@ -5,7 +5,7 @@
 #   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
 #     --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
 #     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d .whl \
-#     pyopencl pytools platformdirs siphash24
+#     pyopencl pytools platformdirs siphash24 typing_extensions
 # Everything it prints also lands in $OUT (which comes back).
 set -u
 OUT=${OUT:-/tmp/ember-gpu-out}
