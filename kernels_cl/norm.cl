@@ -24,7 +24,10 @@
  * affine gradients: g * xhat and g, xhat from the row statistics mean[n], rstd[n]).
  *
  * Per-channel affine: chan_affine_seq (a work-item per run or row, CPU runtimes) and
- * chan_affine_s (a work-item per element, GPUs).
+ * chan_affine_s (a work-item per element, GPUs). Batch norm in training is five launches forward
+ * (sum + chan_finish: the means; sqdev + bn_fwd_finish: the variances, the affine coefficients
+ * and the running statistics; chan_affine) and three backward (gdot, bn_bwd_finish,
+ * chan_affine) instead of a dozen small elementwise ops between them.
  */
 #include "nn_common.h"
 
@@ -424,6 +427,76 @@ __kernel void chan_finish(__global const ACC* part, __global void* out0, __globa
         store_any(out0, pl.off[0] + c, code0, a0 / (ACC)div);
     if (HAS(pl, 1))
         store_any(out1, pl.off[1] + c, code1, a1);
+}
+
+/* ---- batch norm in training: the per-channel finishing steps, a work-item per channel --------
+ * Each adds the `parts` partials of a channel reduction (as chan_finish), then computes what the
+ * CPU path computes with ember ops (the same operations in S_T, so results agree to rounding) and
+ * stores the coefficients chan_affine applies, as IN_T (the CPU path's conversion to the input
+ * dtype). pl.n = N * S (the count per channel); pl.off[k] / flags bit k: the k-th buffer after
+ * `part`. */
+
+/* after the sqdev partials: var = sum / n; ka = rsqrt(var + eps) * w, kc = b - mean * ka (w, b
+ * optional: bits 2, 3); the running statistics (optional: bits 6, 7) updated in place as
+ * r = r * keep + momentum * mean, r = r * keep + vfac * var */
+__kernel void bn_fwd_finish(__global const ACC* part, __global const S_T* mean, __global S_T* var,
+                            __global const S_T* w, __global const S_T* b, __global IN_T* ka,
+                            __global IN_T* kc, __global S_T* rm, __global S_T* rv, nplan_t pl,
+                            PT eps, PT keep, PT momentum, PT vfac)
+{
+    long c = get_global_id(0), C = pl.C;
+    if (c >= C)
+        return;
+    ACC q = 0;
+    for (long p = 0; p < pl.parts; p++)
+        q += part[(p * C + c) * 2];
+    S_T m = mean[pl.off[0] + c], v = (S_T)(q / (ACC)pl.n);
+    var[pl.off[1] + c] = v;
+    S_T k = (S_T)1 / sqrt(v + (S_T)eps);
+    if (HAS(pl, 2))
+        k = k * w[pl.off[2] + c];
+    S_T sh = -m * k;
+    if (HAS(pl, 3))
+        sh = sh + b[pl.off[3] + c];
+    STORE_T(ka + pl.off[4], c, k);
+    STORE_T(kc + pl.off[5], c, sh);
+    if (HAS(pl, 6))
+        rm[pl.off[6] + c] = rm[pl.off[6] + c] * (S_T)keep + (S_T)momentum * m;
+    if (HAS(pl, 7))
+        rv[pl.off[7] + c] = rv[pl.off[7] + c] * (S_T)keep + (S_T)vfac * v;
+}
+
+/* after the gdot partials (sums of g and g * (x - mean)): with invstd = rsqrt(var + eps) and
+ * k1 = invstd * w (w optional: bit 2), the input gradient's coefficients (bits 3-5, all or none)
+ * k2 = -k1 * invstd^2 * sum(g (x - mean)) / n, k3 = -k1 * sum(g) / n - k2 * mean; and the affine
+ * gradients (optional: bits 6, 7) gw = sum(g (x - mean)) * invstd, gb = sum(g) */
+__kernel void bn_bwd_finish(__global const ACC* part, __global const S_T* mean,
+                            __global const S_T* var, __global const S_T* w, __global IN_T* k1o,
+                            __global IN_T* k2o, __global IN_T* k3o, __global S_T* gw,
+                            __global S_T* gb, nplan_t pl, PT eps)
+{
+    long c = get_global_id(0), C = pl.C;
+    if (c >= C)
+        return;
+    ACC a0 = 0, a1 = 0;
+    for (long p = 0; p < pl.parts; p++) {
+        a0 += part[(p * C + c) * 2];
+        a1 += part[(p * C + c) * 2 + 1];
+    }
+    S_T sg = (S_T)a0, sgx = (S_T)a1, n = (S_T)pl.n;
+    S_T is = (S_T)1 / sqrt(var[pl.off[1] + c] + (S_T)eps);
+    if (HAS(pl, 3)) {
+        S_T k1 = HAS(pl, 2) ? is * w[pl.off[2] + c] : is;
+        S_T k2 = -k1 * is * is * (sgx / n);
+        S_T k3 = -k1 * (sg / n) - k2 * mean[pl.off[0] + c];
+        STORE_T(k1o + pl.off[3], c, k1);
+        STORE_T(k2o + pl.off[4], c, k2);
+        STORE_T(k3o + pl.off[5], c, k3);
+    }
+    if (HAS(pl, 6))
+        gw[pl.off[6] + c] = sgx * is;
+    if (HAS(pl, 7))
+        gb[pl.off[7] + c] = sg;
 }
 
 /* ---- per-channel affine: out = a * ka[c] + b * kb[c] + kc[c] over (N, C, S) -----------------

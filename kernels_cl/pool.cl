@@ -21,8 +21,12 @@
  *                      it (ranges per dim from the host, each window checked), in increasing
  *                      output order, summing in T: the CPU's scatter order, so results are
  *                      bit-identical and no atomics are needed
- *   max_pool_backward  the contract gives only indices (no windows), so no gather is possible:
- *                      a work-item per plane adds its gradients at their indices in output order
+ *   max_pool_backward_gather  (GPUs, given the windows) a gather over input elements: each
+ *                      scans the outputs whose window ranges cover it in increasing output order
+ *                      and sums, in T, the gradients whose index points to it (every index lies in
+ *                      its window): the CPU's scatter order, bit-identical, no atomics
+ * and, for CPU runtimes or when the host has no windows:
+ *   max_pool_backward  a work-item per plane adds its gradients at their indices in output order
  *                      (deterministic, the CPU's order) into a plane the host zeroed
  */
 #include "common.h"
@@ -149,6 +153,34 @@ __kernel void avg_pool_backward(__global OUT_T* gx, __global const IN_T* go,
                 }
             }
         }
+        STORE_OUT(gx + g.xoff, r * IW + iw, acc);
+    }
+}
+
+__kernel void max_pool_backward_gather(__global OUT_T* gx, __global const IN_T* go,
+                                       __global const long* idx, __global const long* tb,
+                                       long run, pgeom_t g)
+{
+    long ID = g.isz[0], IH = g.isz[1], IW = g.isz[2];
+    RUN_OF(g, get_global_id(0), IW, run)
+    long u = udiv(r, IH, g.small), ih = r - u * IH;
+    long p = udiv(u, ID, g.small), id = u - p * ID;
+    long OH = g.osz[1], OW = g.osz[2], base = p * g.osz[0] * OH * OW;
+    __global const IN_T* gp = go + g.ooff + base;
+    __global const long* ip = idx + g.ioff + base;
+    long a0 = tb[g.lo[0] + id], b0 = tb[g.hi[0] + id];
+    long a1 = tb[g.lo[1] + ih], b1 = tb[g.hi[1] + ih];
+    for (long iw = a; iw < b; iw++) {
+        long a2 = tb[g.lo[2] + iw], b2 = tb[g.hi[2] + iw];
+        long me = (id * IH + ih) * IW + iw;
+        T acc = 0;
+        for (long od = a0; od < b0; od++)
+            for (long oh = a1; oh < b1; oh++)
+                for (long ow = a2; ow < b2; ow++) {
+                    long o = (od * OH + oh) * OW + ow;
+                    if (ip[o] == me)
+                        acc += LOAD_IN(gp, o);
+                }
         STORE_OUT(gx + g.xoff, r * IW + iw, acc);
     }
 }

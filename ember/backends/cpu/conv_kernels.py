@@ -16,9 +16,12 @@ interface (what an OpenCL backend implements too); `nd` = number of spatial dims
       windows: per spatial dim (start, end, step) with start/end int64 NumPy arrays of length O_d:
       the window of output o covers start[o], start[o] + step, ... < end[o], all inside [0, S_d).
       out = window max (NaN propagates), indices = flat position in the plane of the (first) max.
-  max_pool_backward(grad_input, grad_output, indices)
+  max_pool_backward(grad_input, grad_output, indices, windows=None)
       grad_input (P, *S) contiguous overwritten: zero, then grad_input[p, indices[p, o]] +=
-      grad_output[p, o] (also the adjoint of gathering by indices; adaptive max pool uses it).
+      grad_output[p, o] in output order (also the adjoint of gathering by indices; adaptive max
+      pool uses it). `windows`, when given, are the max_pool windows the indices came from, with
+      grad_output and indices (P, *O): a backend may gather by them (each index lies in its
+      window); the CPU ignores them.
   avg_pool(out, input, windows, divisors, divisor_override=None)
       out[p, o] = window sum / divisor, divisor = prod_d divisors[d][o_d] (float64 arrays) or the
       override when given.
@@ -101,7 +104,7 @@ class ConvKernels:
         _writeback(out, o)
 
     @staticmethod
-    def max_pool_backward(grad_input, grad_output, indices):
+    def max_pool_backward(grad_input, grad_output, indices, windows=None):
         go = _f32(grad_output) if _is_half(grad_output) else _contig(grad_output)
         gi = _scratch(grad_input)
         _pool.scatter_planes(gi, go, _contig(indices), _map.get_num_threads())

@@ -6,17 +6,19 @@ enqueue work on the device queue without waiting. Kernels: kernels_cl/conv.cl an
 whose headers explain the work layouts.
 
 Results equal the CPU backend's bit for bit (with fp64; without it the average pools sum in
-float instead of double): col2im and avg_pool_backward are gathers that add each element's
-contributions in the CPU's scatter order, max_pool_backward scatters plane by plane in output
-order, so everything is deterministic and nothing uses atomics. 16-bit floats compute in float
-and round once, as the CPU backend does through its float32 scratch. One deliberate difference:
-a negative divisor_override divides, as in PyTorch (the CPU backend ignores it so far).
+float instead of double): col2im, avg_pool_backward and (on GPUs) max_pool_backward are gathers
+that add each element's contributions in the CPU's scatter order, the other max_pool_backward
+scatters plane by plane in output order, so everything is deterministic and nothing uses atomics.
+16-bit floats compute in float and round once, as the CPU backend does through its float32
+scratch. One deliberate difference: a negative divisor_override divides, as in PyTorch (the CPU
+backend ignores it so far).
 
 Work layout by device class (``conv_variant``: 'auto', or 'cpu' / 'gpu' to force one, for
 tests): CPU runtimes run one work-item per row (im2col: per row of cols, col2im: per image row,
 pools: per output row, or per run of one when rows are few), loops PoCL vectorizes; GPUs one
-work-item per element, neighbours on neighbouring elements (coalesced). max_pool_backward runs
-one work-item per plane on both (its contract has indices but no windows, so it cannot gather).
+work-item per element, neighbours on neighbouring elements (coalesced). max_pool_backward given
+the windows gathers on GPUs (a work-item per input element scans the windows covering it); on
+CPU runtimes, or without windows, it runs one work-item per plane (a scatter in output order).
 
 The pooling window tables go to the device once per geometry: an LRU cache of the last
 _TABLES_KEPT geometries (keyed by the tables' contents), with the covering ranges that
@@ -315,18 +317,27 @@ class ConvKernels:
         if ix is not indices:
             self.copy(indices, ix)
 
-    def max_pool_backward(self, grad_input, grad_output, indices):
+    def max_pool_backward(self, grad_input, grad_output, indices, windows=None):
         """grad_input (P, *S) = 0, then grad_input[p, indices[p, o]] += grad_output[p, o] in
-        output order (indices outside the plane are skipped). Modifies grad_input."""
+        output order (indices outside the plane are skipped). With `windows` (those of the
+        max_pool that made the indices; grad_output and indices (P, *O)) GPUs gather instead,
+        summing in the same order. Modifies grad_input."""
         self._cv_float(grad_output.dtype, "max_pool_backward")
         if grad_input.dtype is not grad_output.dtype or indices.dtype is not _dt.int64 or \
                 indices.numel() != grad_output.numel():
             raise ValueError("max_pool_backward: grad_input and grad_output dtypes differ, or the "
                              "indices are not int64 and shaped like grad_output")
+        tables = None
+        if windows is not None and not self._conv_rows():
+            tables = self._pool_tables(tuple(grad_input._shape[1:]), windows, None)
+            self._pool_check(grad_input, grad_output, tables, "max_pool_backward")
         for t in (grad_input, grad_output, indices):
             self._buf(t)
         P = grad_input._shape[0] if grad_input._shape else 1
         if grad_input.numel() == 0:
+            return
+        if tables is not None and grad_output.numel():
+            self._max_pool_gather(grad_input, grad_output, indices, tables)
             return
         plane = grad_input.numel() // P
         nout = grad_output.numel() // P
@@ -343,6 +354,20 @@ class ConvKernels:
                                      tgt._offset, go._offset, ix._offset))
         if tgt is not grad_input:
             self.copy(grad_input, tgt)
+
+    def _max_pool_gather(self, grad_input, grad_output, indices, tables):
+        """max_pool_backward as a gather over input elements (GPUs): each sums the gradients of
+        the windows covering it whose index points to it, in output order, in T (float for the
+        16-bit floats, rounded once as the CPU's float32 scratch). Modifies grad_input."""
+        go, ix = self._cv_contig(grad_output), self._cv_contig(indices)
+        gi = grad_input if grad_input.is_contiguous() else self._cv_temp(grad_input)
+        kw = self._cv_kernel("pool.cl", go.dtype, gi.dtype, "max_pool_backward_gather", "bbbblg")
+        self._pool_launch(kw, int(tables.geom[2]), gi.numel(),
+                          (self._buf(gi), self._buf(go), self._buf(ix), self._buf(tables.tb),
+                           self._pool_geom(tables, gi.numel(), gi._offset, go._offset,
+                                           ix._offset)))
+        if gi is not grad_input:
+            self.copy(grad_input, gi)
 
     def avg_pool(self, out, input, windows, divisors, divisor_override=None):
         """out = window sum / divisor: the product of the per-dim divisors, or the override when

@@ -9,7 +9,9 @@ floating input dtype; float16 / bfloat16 compute in float as on the CPU.
 Work layout by device class (``_reduce_variant`` overrides it, as for the reductions: the tests
 run the GPU kernels on PoCL too): CPU runtimes run a work-item per row (sample, channel) with
 16-wide loops; GPUs a work-group per row when rows are long. Per-channel sums over many rows are
-split in parts combined in order by a second kernel. The elementwise pieces (channel affine,
+split in parts combined in order by a second kernel; batch norm in training fuses its per-channel
+arithmetic into those finishing kernels (batch_norm_train, batch_norm_train_backward: five and
+three launches, where the ember-op path takes 17 each). The elementwise pieces (channel affine,
 cross-entropy gradient) run a work-item per row on CPU runtimes too (the strided per-element
 launch of launch.py measured 3-15x slower there) and a work-item per element on GPUs.
 
@@ -178,11 +180,9 @@ class NNKernels:
         self._stat_back(rstd, r)
 
     # -- batch norm pieces -----------------------------------------------------------------
-    def _chan_reduce(self, mode, x, g, s0, s1, out0, out1, N, C, S, div):
-        """Per-channel sums of `mode` (norm.cl) over (N, C, S): out0[c] = sum 0 / div,
-        out1[c] = sum 1 (either None: not stored). N * S > 0."""
-        if C == 0:
-            return
+    def _chan_parts(self, mode, x, g, s0, s1, N, C, S):
+        """Launch the partial per-channel sums of `mode` (norm.cl) over (N, C, S) (N * S > 0,
+        C > 0); returns (program, partials (ACC, parts * C * 2), parts) for a finishing kernel."""
         prog = self._nprog("norm.cl", x.dtype)
         gpu = self._rvariant() == "gpu"
         cols = 1 if gpu else 16
@@ -206,11 +206,73 @@ class NNKernels:
             self._run_groups(kw, C * parts, args)
         else:
             self._run_items(kw, jobs * parts, args)
+        return prog, part, parts
+
+    def _chan_reduce(self, mode, x, g, s0, s1, out0, out1, N, C, S, div):
+        """Per-channel sums of `mode` (norm.cl) over (N, C, S): out0[c] = sum 0 / div,
+        out1[c] = sum 1 (either None: not stored). N * S > 0."""
+        if C == 0:
+            return
+        prog, part, parts = self._chan_parts(mode, x, g, s0, s1, N, C, S)
         fin = _plan([_off(out0), _off(out1)], C=C, parts=parts, flags=_bits(out0, out1))
         self._run_items(self._nkernel(prog, "chan_finish", "bbbniip"), C,
                         (*buffers(self, part, out0, out1), fin,
                          np.int32(out0.dtype.code if out0 is not None else 0),
                          np.int32(out1.dtype.code if out1 is not None else 0), float(div)))
+
+    @staticmethod
+    def _check_stats(input, *stats):
+        sd = _stat_dtype(input.dtype)
+        if any(t is not None and t.dtype is not sd for t in stats):
+            raise ValueError(f"batch_norm: the statistics, weight and bias must be {sd.name} for "
+                             f"{input.dtype.name} inputs")
+
+    def batch_norm_train(self, out, mean, var, input, weight, bias, running_mean, running_var,
+                         eps, momentum, N, C, S):
+        """Batch norm of the contiguous (N, C, S) input with its own statistics (N * C * S > 0):
+        mean[c], var[c] (biased; two passes), out = (input - mean) * rsqrt(var + eps) * weight
+        + bias, and the running statistics (any may be None) updated in place with `momentum`
+        (the variance unbiased). weight, bias, mean, var and the running statistics have the
+        statistics dtype (float32 for 16-bit inputs). Five launches. Modifies out, mean, var and
+        the running statistics."""
+        self._check_stats(input, mean, var, weight, bias, running_mean, running_var)
+        ts = (mean, var, weight, bias, None, None, running_mean, running_var)
+        buffers(self, out, input, *ts[:4], *ts[6:])
+        M = N * S
+        if M * C == 0:
+            raise ValueError("batch_norm_train: empty input")
+        self._chan_reduce("sum", input, None, None, None, mean, None, N, C, S, M)
+        prog, part, parts = self._chan_parts("sqdev", input, None, mean, None, N, C, S)
+        ka, kc = self._scratch(C, input.dtype), self._scratch(C, input.dtype)
+        ts = (mean, var, weight, bias, ka, kc, running_mean, running_var)
+        pl = _plan([_off(t) for t in ts], n=M, C=C, parts=parts, flags=_bits(*ts))
+        vfac = momentum * M / (M - 1) if M > 1 else momentum
+        self._run_items(self._nkernel(prog, "bn_fwd_finish", "bbbbbbbbbnpppp"), C,
+                        (*buffers(self, part, *ts), pl, float(eps), float(1 - momentum),
+                         float(momentum), float(vfac)))
+        self.channel_affine(out, input, ka, None, None, kc, N, C, S)
+
+    def batch_norm_train_backward(self, grad_input, grad_weight, grad_bias, grad_out, input,
+                                  mean, var, weight, eps, N, C, S):
+        """The gradients of batch_norm_train (contiguous (N, C, S) grad_out and input,
+        N * C * S > 0) given its mean and var: grad_input (N, C, S), grad_weight[c] =
+        sum(g * (x - mean)) * rsqrt(var + eps), grad_bias[c] = sum(g) (any may be None; the
+        last two, mean, var and weight of the statistics dtype). Three launches. Modifies the
+        grad_* tensors."""
+        self._check_stats(input, mean, var, weight, grad_weight, grad_bias)
+        buffers(self, grad_out, input, mean, var, weight, grad_input, grad_weight, grad_bias)
+        if N * S * C == 0:
+            raise ValueError("batch_norm_train_backward: empty input")
+        prog, part, parts = self._chan_parts("gdot", input, grad_out, mean, None, N, C, S)
+        ks = (None, None, None)
+        if grad_input is not None:
+            ks = tuple(self._scratch(C, input.dtype) for _ in range(3))
+        ts = (mean, var, weight) + ks + (grad_weight, grad_bias)
+        pl = _plan([_off(t) for t in ts], n=N * S, C=C, parts=parts, flags=_bits(*ts))
+        self._run_items(self._nkernel(prog, "bn_bwd_finish", "bbbbbbbbbnp"), C,
+                        (*buffers(self, part, *ts), pl, float(eps)))
+        if grad_input is not None:
+            self.channel_affine(grad_input, grad_out, ks[0], input, ks[1], ks[2], N, C, S)
 
     def channel_moments(self, mean, var, input, N, C, S):
         """mean[c], var[c] (biased) over n and s of the contiguous (N, C, S) input (two passes:

@@ -224,7 +224,7 @@ def _channel_affine(input, scale, shift):
     return out
 
 
-def _batch_norm_train_backward(ctx, grads, input, weight=None, bias=None, eps=1e-5):
+def _batch_norm_train_backward(ctx, grads, input, weight=None, bias=None, eps=1e-5, running=None):
     g = grads[0]
     n = ctx.needs_input_grad
     dims = (0,) + tuple(range(2, input.dim()))
@@ -250,6 +250,16 @@ def _batch_norm_train_backward(ctx, grads, input, weight=None, bias=None, eps=1e
     N, C, S = _ncs(x)
     M = N * S
     sd = mean.dtype
+    if _has(x, "batch_norm_train_backward") and x.numel():
+        # fused (OpenCL): the per-channel sums, then the coefficients and affine gradients in
+        # one kernel, then the input gradient's per-channel affine
+        gi = _empty(x._shape, x.dtype, x.device) if n[0] else None
+        gw = _empty((C,), sd, x.device) if n[1] and weight is not None else None
+        gb = _empty((C,), sd, x.device) if n[2] and bias is not None else None
+        x.device.backend.batch_norm_train_backward(gi, gw, gb, gc, x, mean, var,
+                                                   weight.to(sd) if weight is not None else None,
+                                                   eps, N, C, S)
+        return gi, gw, gb
     sg = _empty((C,), sd, x.device)
     sgx = _empty((C,), sd, x.device)
     x.device.backend.channel_dot(sg, sgx, gc, x, mean, N, C, S)
@@ -271,13 +281,26 @@ def _batch_norm_train_backward(ctx, grads, input, weight=None, bias=None, eps=1e
 
 @differentiable(_batch_norm_train_backward, inputs=("input", "weight", "bias"),
                 save=("input", "weight", "result1", "result2"), node="NativeBatchNormBackward0")
-def _batch_norm_train(input, weight=None, bias=None, eps=1e-5):
-    """(out, mean, var): batch norm with the batch's own statistics (var biased)."""
+def _batch_norm_train(input, weight=None, bias=None, eps=1e-5, running=None):
+    """(out, mean, var): batch norm with the batch's own statistics (var biased). `running`
+    (running_mean, running_var, momentum), given only where the backend has the fused
+    batch_norm_train (the statistics dtype, a non-empty input), is updated in place there."""
     x = input.contiguous()
     N, C, S = _ncs(x)
     sd = _stat_dtype(x)
     mean = _empty((C,), sd, x.device)
     var = _empty((C,), sd, x.device)
+    out = _empty(x._shape, x.dtype, x.device)
+    if running is not None:
+        rm, rv, momentum = running
+        x.device.backend.batch_norm_train(out, mean, var, x,
+                                          weight.to(sd) if weight is not None else None,
+                                          bias.to(sd) if bias is not None else None, rm, rv,
+                                          eps, momentum, N, C, S)
+        for t in (rm, rv):
+            if t is not None:
+                t._bump_version()
+        return out, mean, var
     x.device.backend.channel_moments(mean, var, x, N, C, S)
     scale = E.rsqrt(var + eps)
     if weight is not None:
@@ -285,7 +308,6 @@ def _batch_norm_train(input, weight=None, bias=None, eps=1e-5):
     shift = -mean * scale
     if bias is not None:
         shift = shift + bias.to(sd)
-    out = _empty(x._shape, x.dtype, x.device)
     x.device.backend.channel_affine(out, x, _as(scale, x), None, None, _as(shift, x), N, C, S)
     return out, mean, var
 
@@ -363,6 +385,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if bias is not None:
             shift = shift + bias.to(sd)
         return _channel_affine(input, scale, shift)
+    sd = _stat_dtype(input)
+    if _has(input, "batch_norm_train") and input.numel() and \
+            all(t is None or (t.dtype is sd and t.is_contiguous() and t.device == input.device)
+                for t in (running_mean, running_var)):
+        # fused (OpenCL): statistics, output and running statistics in five launches
+        return _batch_norm_train(input, weight, bias, float(eps),
+                                 (running_mean, running_var, float(momentum)))[0]
     if _has(input, "channel_moments"):
         out, mean, var = _batch_norm_train(input, weight, bias, float(eps))
     else:

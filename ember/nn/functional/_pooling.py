@@ -5,8 +5,8 @@ output position, the first input index, the end and the step. Padding, ceil_mode
 adaptive bin edges are all folded into those tables here (computed once per geometry and cached),
 so max_pool, avg_pool and the adaptive pools share two kernels and their two backwards:
 
-  _max_pool   -> (values, indices)       backward: _pool_scatter(grad, indices)   (adjoint: gather)
-  _avg_pool   -> values                  backward: _avg_pool_backward             (adjoint: _avg_pool)
+  _max_pool   -> (values, indices)       backward: _pool_scatter(grad, indices, key)  (adjoint: gather)
+  _avg_pool   -> values                  backward: _avg_pool_backward                 (adjoint: _avg_pool)
 
 Each backward is itself differentiable, so double backward works.
 """
@@ -94,7 +94,7 @@ def _planes(input, nd):
 # primitives
 def _max_pool_backward(ctx, g, input, key):
     _, idx = ctx.out
-    return _pool_scatter(g[0], idx, tuple(input.shape), len(key[1]))
+    return _pool_scatter(g[0], idx, tuple(input.shape), key)
 
 
 @differentiable(_max_pool_backward, inputs=("input",), save=("result",))
@@ -122,16 +122,21 @@ def _gather_planes(g, indices, nd):
     return g.reshape(P, plane).gather(1, indices.reshape(P, nout)).view(indices.shape)
 
 
-@differentiable(lambda ctx, g, grad, indices, shape, nd: _gather_planes(g, indices, nd),
+@differentiable(lambda ctx, g, grad, indices, shape, key: _gather_planes(g, indices, len(key[1])),
                 inputs=("grad",), save=("indices",), node="MaxPoolBackwardBackward0")
-def _pool_scatter(grad, indices, shape, nd):
-    """A tensor of `shape`: per plane (the last nd dims), zeros plus grad[..., o] added at
-    position indices[..., o]. The backward of max pooling (and of adaptive max pooling)."""
-    P, plane, nout = _plane_sizes(tuple(shape), tuple(indices.shape), nd)
+def _pool_scatter(grad, indices, shape, key):
+    """A tensor of `shape`: per plane (the last nd dims of key's geometry), zeros plus
+    grad[..., o] added at position indices[..., o]. The backward of max pooling (and of adaptive
+    max pooling); the backend also gets the windows, so a GPU can gather instead of scatter."""
+    nd = len(key[1])
+    P = _plane_sizes(tuple(shape), tuple(indices.shape), nd)[0]
     out = _empty(tuple(shape), grad.dtype, grad.device)
     g = grad if grad.is_contiguous() else grad.contiguous()
     ix = indices if indices.is_contiguous() else indices.contiguous()
-    grad.device.backend.max_pool_backward(out.view(P, plane), g.view(P, nout), ix.view(P, nout))
+    osz = tuple(indices.shape[indices.dim() - nd:])
+    grad.device.backend.max_pool_backward(out.view((P,) + tuple(shape[len(shape) - nd:])),
+                                          g.view((P,) + osz), ix.view((P,) + osz),
+                                          _windows(key)[0])
     return out
 
 
