@@ -327,7 +327,8 @@ def _mvlgamma(ctx, g, input, p, **kw):
 # the gradient of the branch a comparison `x <= bound` selects (threshold_backward, elu_backward).
 @derivative("relu", "relu_", save=("result",))
 def _relu(ctx, g, input, **kw):
-    return E.where(ctx.out <= 0, _zeros(g), g)
+    # a scalar zero (broadcast inside the kernel) instead of a zeros tensor: no fill pass
+    return E.where(ctx.out <= 0, 0, g)
 
 
 @derivative("gelu")

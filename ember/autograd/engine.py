@@ -75,24 +75,29 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
     _state.enabled = bool(create_graph)
     try:
         while heap:
-            _, _, node = heapq.heappop(heap)
-            buf = buffers.pop(node, {})
-            # tensor hooks (may replace the gradient) and retain_grad, per output
-            for nr, store in node._tensor_hooks.items():
-                g = buf.get(nr)
-                if g is None:
-                    continue
-                for hook in list(store.values()):
-                    new = hook(g)
-                    if new is not None:
-                        g = new
-                buf[nr] = g
-            for nr, ref in node._retained.items():
-                t = ref()
-                g = buf.get(nr)
-                if t is not None and g is not None:
-                    g2 = g if create_graph else g.detach()
-                    t._grad = g2.clone() if t._grad is None else t._grad + g2
+            node = heapq.heappop(heap)[2]
+            buf = buffers.pop(node, None)
+            if buf is None:
+                buf = {}
+            # tensor hooks (may replace the gradient) and retain_grad, per output; the hook and
+            # capture dicts are usually empty, so each is tested before it is walked
+            if node._tensor_hooks:
+                for nr, store in node._tensor_hooks.items():
+                    g = buf.get(nr)
+                    if g is None:
+                        continue
+                    for hook in list(store.values()):
+                        new = hook(g)
+                        if new is not None:
+                            g = new
+                    buf[nr] = g
+            if node._retained:
+                for nr, ref in node._retained.items():
+                    t = ref()
+                    g = buf.get(nr)
+                    if t is not None and g is not None:
+                        g2 = g if create_graph else g.detach()
+                        t._grad = g2.clone() if t._grad is None else t._grad + g2
             if capture:
                 for nr, g in buf.items():
                     slot = capture.get((node, nr))
@@ -108,30 +113,33 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
                             if new is not None:
                                 g = new
                     if g is not None:
-                        for hook in list(node._pre_hooks.values()):
-                            r = hook((g,))
-                            if r is not None:
-                                g = r[0]
+                        if node._pre_hooks:
+                            for hook in list(node._pre_hooks.values()):
+                                r = hook((g,))
+                                if r is not None:
+                                    g = r[0]
                         _accumulate(node, g, create_graph, id(g) in shared)
                 if not retain_graph:
                     node._release()
                 continue
             n_out = getattr(node, "_n_outputs", 1)
-            grad_outputs = tuple(buf.get(i) for i in range(n_out))
-            for hook in list(node._pre_hooks.values()):
-                r = hook(grad_outputs)
-                if r is not None:
-                    grad_outputs = tuple(r)
+            grad_outputs = (buf.get(0),) if n_out == 1 else tuple(buf.get(i) for i in range(n_out))
+            if node._pre_hooks:
+                for hook in list(node._pre_hooks.values()):
+                    r = hook(grad_outputs)
+                    if r is not None:
+                        grad_outputs = tuple(r)
             if all(g is None for g in grad_outputs):
                 grad_inputs = (None,) * len(node.next_functions)
             else:
                 grad_inputs = node.apply(grad_outputs)
                 if anomaly_mode._enabled:
                     anomaly_mode.check(node, grad_inputs)
-            for hook in list(node._post_hooks.values()):
-                r = hook(grad_inputs, grad_outputs)
-                if r is not None:
-                    grad_inputs = tuple(r)
+            if node._post_hooks:
+                for hook in list(node._post_hooks.values()):
+                    r = hook(grad_inputs, grad_outputs)
+                    if r is not None:
+                        grad_inputs = tuple(r)
             if not retain_graph:
                 node._release()
             if len(grad_inputs) > 1:
@@ -149,11 +157,13 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
                 if g is not None:
                     b = buffers.get(nxt)
                     if b is None:
-                        b = buffers[nxt] = {}
-                    old = b.get(nr)
-                    b[nr] = g if old is None else old + g
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
+                        buffers[nxt] = {nr: g}
+                    else:
+                        old = b.get(nr)
+                        b[nr] = g if old is None else old + g
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
                     heapq.heappush(heap, (-nxt._sequence_nr, id(nxt), nxt))
     finally:
         _state.enabled = prev_mode

@@ -112,35 +112,59 @@ cdef bint _all_2x2(const Win* w, Py_ssize_t* sh, Py_ssize_t* sw) noexcept nogil:
     return _arith(w.start[1], w.osz[1], sh) and _arith(w.start[2], w.osz[2], sw)
 
 
-cdef inline void _take(flt_t v, Py_ssize_t pos, flt_t* m, Py_ssize_t* best) noexcept nogil:
-    cdef bint c = (v > m[0]) | (v != v)
-    m[0] = v if c else m[0]
-    best[0] = pos if c else best[0]
-
-
 cdef void _max_plane_2x2(const flt_t* x, flt_t* out, int64_t* idx, const Win* w, Py_ssize_t sh,
                          Py_ssize_t sw, Py_ssize_t p) noexcept nogil:
     """_max_plane for regular 2x2 windows: the four taps unrolled and positions computed, not
-    looked up, so the compiler vectorizes the row; same scan order and NaN rule."""
+    looked up, one output row at a time from two input row pointers (no aliasing through the
+    index store), so the compiler keeps the row in registers; same scan order and NaN rule."""
     cdef Py_ssize_t IH = w.isz[1], IW = w.isz[2], OH = w.osz[1], OW = w.osz[2]
     cdef Py_ssize_t b = w.start[1][0] * IW + w.start[2][0]
     cdef const flt_t* xp = x + p * IH * IW
     cdef flt_t* op = out + p * OH * OW
     cdef int64_t* ip = idx + p * OH * OW if idx != NULL else NULL
+    cdef const flt_t* top
+    cdef const flt_t* bot
+    cdef flt_t* orow
+    cdef int64_t* irow
     cdef Py_ssize_t oh, ow, r0, c0, best
-    cdef flt_t m
+    cdef flt_t m, v
+    cdef bint c
     for oh in range(OH):
         r0 = b + oh * sh * IW
+        top = xp + r0
+        bot = top + IW
+        orow = op + oh * OW
+        if ip == NULL:
+            for ow in range(OW):
+                c0 = ow * sw
+                m = top[c0]     # = the generic start (-inf, first tap) after its first step
+                v = top[c0 + 1]
+                m = v if (v > m) | (v != v) else m
+                v = bot[c0]
+                m = v if (v > m) | (v != v) else m
+                v = bot[c0 + 1]
+                m = v if (v > m) | (v != v) else m
+                orow[ow] = m
+            continue
+        irow = ip + oh * OW
         for ow in range(OW):
-            c0 = r0 + ow * sw
-            m = xp[c0]          # = the generic start (-inf, first tap) after its first step
-            best = c0
-            _take(xp[c0 + 1], c0 + 1, &m, &best)
-            _take(xp[c0 + IW], c0 + IW, &m, &best)
-            _take(xp[c0 + IW + 1], c0 + IW + 1, &m, &best)
-            op[oh * OW + ow] = m
-            if ip != NULL:
-                ip[oh * OW + ow] = best
+            c0 = ow * sw
+            m = top[c0]
+            best = 0
+            v = top[c0 + 1]
+            c = (v > m) | (v != v)
+            m = v if c else m
+            best = 1 if c else best
+            v = bot[c0]
+            c = (v > m) | (v != v)
+            m = v if c else m
+            best = IW if c else best
+            v = bot[c0 + 1]
+            c = (v > m) | (v != v)
+            m = v if c else m
+            best = IW + 1 if c else best
+            orow[ow] = m
+            irow[ow] = r0 + c0 + best
 
 
 cdef inline double _divisor(const Win* w, Py_ssize_t od, Py_ssize_t oh, Py_ssize_t ow) noexcept nogil:

@@ -1,6 +1,10 @@
 """linear and bilinear (torch.nn.functional), composites of BLAS-backed ember ops."""
 from ... import ops as _ops
-from ...tensor import Tensor
+from ...tensor import Tensor, _empty, _make
+from ...autograd.function import differentiable
+from ...backends.cpu._map import BINARY as _BINARY, FAMILY as _FAMILY
+
+_F_BINARY, _ADD = _FAMILY["binary"], _BINARY["add"]
 
 __all__ = ["linear", "bilinear"]
 
@@ -20,14 +24,48 @@ def linear(input, weight, bias=None):
     if not isinstance(input, Tensor):
         raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     if input.dim() == 2 and weight.dim() == 2:
-        # one GEMM with the bias folded in (addmm reads weight.t() as a transposed view: no copy)
-        if bias is not None:
-            return _ops.addmm(bias, input, weight.t())
-        return _ops.mm(input, weight.t())
+        return _linear2d(input, weight, bias)
     out = _ops.matmul(input, weight.t())
     if bias is not None:
         out = out + bias
     return out
+
+
+def _linear2d_backward(ctx, g, input, weight, bias=None, **kw):
+    """grad_input = g @ W, grad_weight = g^T @ x (a fresh contiguous (out, in) GEMM output, so
+    AccumulateGrad stores it without a copy), grad_bias = sum(g, 0): one kernel each. Written with
+    ember ops, so it is recorded under create_graph (double backward)."""
+    need_i, need_w, need_b = ctx.needs_input_grad
+    return (_ops.mm(g, weight) if need_i else None,
+            _ops.mm(g.t(), input) if need_w else None,
+            g.sum(0) if need_b else None)
+
+
+@differentiable(_linear2d_backward, inputs=("input", "weight", "bias"), save=("input", "weight"),
+                node="AddmmBackward0")
+def _linear2d(input, weight, bias):
+    """input @ weight^T (+ bias) for a 2-D input and weight: one GEMM (reading weight^T as a
+    transposed view: no copy), then the bias added in place; one graph node.
+
+    The common case (one floating dtype and device, matching non-empty shapes, bias of shape
+    (out,)) calls the backend directly; anything else goes through addmm / mm, which raise
+    PyTorch's errors.
+    """
+    dt, dev = input.dtype, input.device
+    (n, k), (o, kw) = input._shape, weight._shape
+    if dt.is_floating_point and weight.dtype is dt and weight.device is dev and k == kw \
+            and n and k and o and (bias is None or (bias.dtype is dt and bias.device is dev
+                                                    and bias._shape == (o,))):
+        out = _empty((n, o), dt, dev)
+        wt = _make(weight._storage, (k, o), (weight._stride[1], weight._stride[0]), weight._offset,
+                   dt, dev)
+        dev.backend.matmul(out, input, wt)
+        if bias is not None:
+            dev.backend.map(_F_BINARY, _ADD, out, [out, bias])
+        return out
+    if bias is not None:
+        return _ops.addmm(bias, input, weight.t())
+    return _ops.mm(input, weight.t())
 
 
 def bilinear(input1, input2, weight, bias=None):
