@@ -5,6 +5,9 @@
 Prints one line per measurement: elementwise bandwidth, SGEMM (every GEMM variant the backend
 offers, and the one it picks), softmax, and one training step of the issue-#5 MLP; then the same
 on torch with CUDA (TF32 off) when torch sees a GPU. Timings: best of a few synchronized runs.
+Then a table of memory-bound and nn kernels (elementwise family, reductions, copies, batch/layer
+norm, pooling, conv, cross-entropy), Ember next to torch in the same run, with GB/s where the
+bytes moved are known. ``--sections table`` runs the table alone.
 """
 import argparse
 import os
@@ -130,9 +133,145 @@ def run_torch(quick):
     print(f"torch MLP train step (b128 Adam): {t * 1e3:.2f} ms")
 
 
+def table_cases(quick):
+    """(name, bytes moved or 0, builder(mod, device) -> callable): the same code for both libs."""
+    n = (1 << 18) if quick else (64 << 20)
+    side = 512 if quick else 8192
+    bn = (8, 16, 14, 14) if quick else (64, 128, 28, 28)
+    pool = (8, 16, 28, 28) if quick else (64, 128, 56, 56)
+    conv = (4, 16, 28, 28) if quick else (32, 64, 56, 56)
+    ln = (256, 256) if quick else (8192, 1024)
+    ce = (256, 100) if quick else (8192, 1000)
+
+    def vec(mod, d):
+        return mod.rand(n, device=d)
+
+    def mat(mod, d):
+        return mod.rand(side, side, device=d)
+
+    def grad_of(mod, fn, *shape_src):
+        def run():
+            for t in shape_src:
+                t.grad = None
+            fn().sum().backward()
+        return run
+
+    def bn_case(mod, d, backward):
+        x = mod.randn(*bn, device=d, requires_grad=backward)
+        m = mod.nn.BatchNorm2d(bn[1]).to(d)
+        return grad_of(mod, lambda: m(x), x) if backward else (lambda: m(x))
+
+    def pool_case(mod, d, backward):
+        x = mod.randn(*pool, device=d, requires_grad=backward)
+        f = lambda: mod.nn.functional.max_pool2d(x, 2)  # noqa: E731
+        return grad_of(mod, f, x) if backward else f
+
+    def conv_case(mod, d, backward):
+        x = mod.randn(*conv, device=d, requires_grad=backward)
+        m = mod.nn.Conv2d(conv[1], conv[1], 3, padding=1).to(d)
+        return grad_of(mod, lambda: m(x), x) if backward else (lambda: m(x))
+
+    def ln_case(mod, d, backward):
+        x = mod.randn(*ln, device=d, requires_grad=backward)
+        m = mod.nn.LayerNorm(ln[1]).to(d)
+        return grad_of(mod, lambda: m(x), x) if backward else (lambda: m(x))
+
+    def ce_case(mod, d, backward):
+        x = mod.randn(*ce, device=d, requires_grad=backward)
+        y = mod.randint(0, ce[1], (ce[0],), device=d)
+        f = lambda: mod.nn.functional.cross_entropy(x, y)  # noqa: E731
+        return grad_of(mod, f, x) if backward else f
+
+    def two(fn):
+        def build(mod, d):
+            a, b = vec(mod, d), vec(mod, d)
+            return lambda: fn(a, b)
+        return build
+
+    def one(fn, src=vec):
+        def build(mod, d):
+            a = src(mod, d)
+            return lambda: fn(a)
+        return build
+
+    def row_bcast(mod, d):
+        a, r = mat(mod, d), mod.rand(side, device=d)
+        return lambda: a + r
+
+    def add_(mod, d):
+        a, b = vec(mod, d), vec(mod, d)
+        return lambda: a.add_(b)
+
+    f4 = 4 * n
+    m4 = 4 * side * side
+    return [
+        ("add (a + b)", 3 * f4, two(lambda a, b: a + b)),
+        ("add_ in place", 3 * f4, add_),
+        ("mul by scalar", 2 * f4, one(lambda a: a * 2.0)),
+        ("exp", 2 * f4, one(lambda a: a.exp())),
+        ("clone", 2 * f4, one(lambda a: a.clone())),
+        ("(a > 0.5).float()", 0, one(lambda a: (a > 0.5).float())),
+        ("row broadcast add", 2 * m4, row_bcast),
+        ("transpose contiguous", 2 * m4, one(lambda a: a.t().contiguous(), mat)),
+        ("sum (all)", f4, one(lambda a: a.sum())),
+        ("sum(dim=1)", m4, one(lambda a: a.sum(1), mat)),
+        ("sum(dim=0)", m4, one(lambda a: a.sum(0), mat)),
+        ("max(dim=1)", m4, one(lambda a: a.amax(1), mat)),
+        ("softmax(dim=-1)", 2 * m4, one(lambda a: a.softmax(-1), mat)),
+        ("batch_norm train fwd", 0, lambda mod, d: bn_case(mod, d, False)),
+        ("batch_norm train fwd+bwd", 0, lambda mod, d: bn_case(mod, d, True)),
+        ("max_pool2d 2x2 fwd", 0, lambda mod, d: pool_case(mod, d, False)),
+        ("max_pool2d 2x2 fwd+bwd", 0, lambda mod, d: pool_case(mod, d, True)),
+        ("conv2d 3x3 fwd", 0, lambda mod, d: conv_case(mod, d, False)),
+        ("conv2d 3x3 fwd+bwd", 0, lambda mod, d: conv_case(mod, d, True)),
+        ("layer_norm fwd", 0, lambda mod, d: ln_case(mod, d, False)),
+        ("layer_norm fwd+bwd", 0, lambda mod, d: ln_case(mod, d, True)),
+        ("cross_entropy fwd", 0, lambda mod, d: ce_case(mod, d, False)),
+        ("cross_entropy fwd+bwd", 0, lambda mod, d: ce_case(mod, d, True)),
+    ]
+
+
+def run_table(quick):
+    libs = [("ember", ember, "opencl", ember.opencl.synchronize)]
+    try:
+        import torch
+        if torch.cuda.is_available():
+            torch.backends.cuda.matmul.allow_tf32 = False
+            torch.backends.cudnn.allow_tf32 = False
+            libs.append(("torch", torch, "cuda", torch.cuda.synchronize))
+    except ImportError:
+        pass
+    print(f"\n{'case':28s} {'ember':>10s} {'GB/s':>6s} {'torch':>10s} {'GB/s':>6s} {'ember/torch':>11s}")
+    for name, nbytes, build in table_cases(quick):
+        cells = []
+        for lib, mod, d, sync in libs:
+            try:
+                mod.manual_seed(0)
+                t = best(build(mod, d), sync, inner=3)
+                cells.append(t)
+            except Exception as e:               # report and go on: the table is the finding
+                print(f"  {name} on {lib}: failed: {type(e).__name__}: {e}")
+                cells.append(None)
+        row = f"{name:28s}"
+        for t in cells + [None] * (2 - len(cells)):
+            row += f" {t * 1e3:8.3f}ms" if t else f" {'-':>10s}"
+            row += f" {nbytes / t / 1e9:6.0f}" if t and nbytes else f" {'':>6s}"
+        if len(cells) == 2 and all(cells):
+            row += f" {cells[1] / cells[0]:10.2f}x"
+        print(row, flush=True)
+    print("(ember/torch: torch's time over ember's, so 1.00x is parity and higher is better)")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke test on PoCL)")
+    ap.add_argument("--sections", default="ember,torch,table",
+                    help="comma-separated subset of ember,torch,table")
     args = ap.parse_args()
-    run_ember(args.quick)
-    run_torch(args.quick)
+    parts = args.sections.split(",")
+    if "ember" in parts:
+        run_ember(args.quick)
+    if "torch" in parts:
+        run_torch(args.quick)
+    if "table" in parts:
+        run_table(args.quick)

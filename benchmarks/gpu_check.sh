@@ -7,7 +7,12 @@
 #     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d .whl \
 #     pyopencl pytools platformdirs siphash24 typing_extensions
 # Everything it prints also lands in $OUT (which comes back).
+# Knobs (environment): EMBER_GPU_PARTS picks steps among "warmup tests bench digits" (default all),
+# EMBER_GPU_TESTS the pytest targets (default tests/opencl), EMBER_GPU_TEST_SECONDS their limit,
+# EMBER_GPU_BENCH_ARGS the arguments of benchmarks/gpu_bench.py.
 set -u
+PARTS=" ${EMBER_GPU_PARTS:-warmup tests bench digits} "
+want() { [[ "$PARTS" == *" $1 "* ]]; }
 OUT=${OUT:-/tmp/ember-gpu-out}
 mkdir -p "$OUT"
 exec > >(tee "$OUT/gpu_check.log") 2>&1
@@ -37,19 +42,30 @@ python3 -m pip install -q --no-build-isolation --no-deps -e . || exit 4
 echo "[${SECONDS}s] == devices"
 python3 -m ember.opencl
 
-echo "[${SECONDS}s] == OpenCL tests on the GPU (the GEMM, conv, nn families and elementwise)"
-# SIGINT at the limit: pytest still prints its summary of what failed
-EMBER_REQUIRE_OPENCL=1 timeout -s INT ${EMBER_GPU_TEST_SECONDS:-170} python3 -m pytest -q -rfE \
-  --tb=short --durations=10 -p no:cacheprovider tests/opencl/test_opencl_gemm.py \
-  tests/opencl/test_opencl_nn_kernels.py tests/opencl/test_opencl_conv.py \
-  tests/opencl/test_opencl_elementwise.py::test_every_op_contiguous > "$OUT/tests.log" 2>&1
-grep -E "^(FAILED|ERROR)|passed|failed" "$OUT/tests.log" | tail -40
+if want warmup; then
+  echo "[${SECONDS}s] == build every program (python -m ember.opencl --warmup), with build logs"
+  EMBER_OPENCL_LOG_BUILDS=1 timeout ${EMBER_GPU_WARMUP_SECONDS:-90} python3 -m ember.opencl --warmup > "$OUT/warmup.log" 2>&1
+  echo "warmup exit $?; $(grep -c '^ember: built' "$OUT/warmup.log") builds," \
+    "$(grep -c '^ember: build log' "$OUT/warmup.log") with a build log"
+  grep -A3 '^ember: build log' "$OUT/warmup.log" | head -30
+fi
 
-echo "[${SECONDS}s] == benchmarks: ember on OpenCL, torch on CUDA"
-timeout 150 python3 benchmarks/gpu_bench.py 2>&1 | tee "$OUT/gpu_bench.txt"
+if want tests; then
+  echo "[${SECONDS}s] == OpenCL tests on the GPU: ${EMBER_GPU_TESTS:-tests/opencl}"
+  # SIGINT at the limit: pytest still prints its summary of what failed
+  EMBER_REQUIRE_OPENCL=1 timeout -s INT ${EMBER_GPU_TEST_SECONDS:-170} python3 -m pytest -q -rfE \
+    --tb=short --durations=10 -p no:cacheprovider ${EMBER_GPU_TESTS:-tests/opencl} \
+    > "$OUT/tests.log" 2>&1
+  grep -E "^(FAILED|ERROR)|passed|failed" "$OUT/tests.log" | tail -40
+fi
 
-echo "[${SECONDS}s] == the main job on the GPU (digits, 3 epochs) and on this machine's CPUs"
-for dev in opencl cpu; do
+if want bench; then
+  echo "[${SECONDS}s] == benchmarks: ember on OpenCL, torch on CUDA"
+  timeout 200 python3 benchmarks/gpu_bench.py ${EMBER_GPU_BENCH_ARGS:-} 2>&1 | tee "$OUT/gpu_bench.txt"
+fi
+
+want digits && echo "[${SECONDS}s] == the main job on the GPU (digits, 3 epochs) and on this machine's CPUs"
+want digits && for dev in opencl cpu; do
   t0=$SECONDS
   timeout 120 python3 -m ember.examples.digits --device $dev --epochs 3 --quiet \
     --out "$OUT/digits-$dev" 2>&1 | tail -3

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 
 __all__ = ["ProgramCache", "Program", "stats", "kernel_dir", "load_source", "cache_dir"]
 
@@ -172,14 +173,27 @@ class ProgramCache:
                 return prg
             except (OSError, cl.Error):
                 pass              # no cached binary (or a stale one the driver refuses)
-        try:
-            prg = cl.Program(ctx, text).build(options=options, cache_dir=False)
-        except cl.Error as e:
-            raise RuntimeError(f"ember: building kernels_cl/{source} ({options}) failed on OpenCL "
-                               f"device {self.dev.name!r}:\n{e}") from None
+        # Some drivers (Intel's, NVIDIA's) return a build log for every build, which pyopencl
+        # raises as a CompilerWarning: kept out of the user's output (a filter set at import
+        # does not survive warnings.catch_warnings() in callers such as pytest), shown by
+        # EMBER_OPENCL_LOG_BUILDS=1.
+        with warnings.catch_warnings(record=True) as logs:
+            warnings.simplefilter("always", cl.CompilerWarning)
+            try:
+                prg = cl.Program(ctx, text).build(options=options, cache_dir=False)
+            except cl.Error as e:
+                raise RuntimeError(f"ember: building kernels_cl/{source} ({options}) failed on "
+                                   f"OpenCL device {self.dev.name!r}:\n{e}") from None
+        for w in logs:
+            if not issubclass(w.category, cl.CompilerWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         stats["source_builds"] += 1
         stats["build_seconds"] += time.perf_counter() - t0
         self._log("built", source, options, t0)
+        if os.environ.get("EMBER_OPENCL_LOG_BUILDS") == "1":
+            for w in logs:
+                if issubclass(w.category, cl.CompilerWarning):
+                    print(f"ember: build log of {source}: {w.message}", file=sys.stderr)
         if binaries:
             self._save(path, prg)
         return prg
