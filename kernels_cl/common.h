@@ -65,6 +65,16 @@ typedef double IN_T; typedef double T;
 #endif
 #define T_IS_FLOAT (IN_CODE >= D_F16)
 #define T_BITS (8 * (int)sizeof(T))
+/* a scalar parameter (PT) as T: bool as p != 0, integers through long (a double outside the
+ * type's range wraps, as on the CPU backend, instead of C's undefined float-to-int conversion,
+ * which NVIDIA's compiler and PoCL resolve differently), floats as they are */
+#if IN_CODE == D_BOOL
+#define TPARAM(p) ((T)((p) != 0))
+#elif IN_CODE >= D_F16
+#define TPARAM(p) ((T)(p))
+#else
+#define TPARAM(p) ((T)(long)(p))
+#endif
 
 #if IN_CODE == D_F16
 #define LOAD_IN(p, i) vload_half((i), (p))

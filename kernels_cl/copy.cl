@@ -4,7 +4,8 @@
  * floats reach narrow integers through int64 (negative values wrap), 16-bit floats round to
  * nearest even. A same-dtype copy is run by the host as a raw integer copy of that size, so bits
  * (NaN payloads, -0.0) move unchanged.
- *   copy_c  contiguous destination, source contiguous or one broadcast element (s = 1 or 0)
+ *   copy_c  contiguous destination, source contiguous or one broadcast element (s = 1 or 0);
+ *           on GPUs (-D C_UNROLL) C_UNROLL elements per work-item, as map.cl's *_c kernels
  *   copy_s  any strides, 2-D launch (see common.h)
  *   ramp_f  out[i] = start + i * step below `split`, end - (n - 1 - i) * step from it (linspace)
  *   ramp_i  out[i] = start + i * step in exact (wrapping) int64 (integer arange)
@@ -13,6 +14,18 @@
 
 __kernel void copy_c(__global OUT_T* o, long oo, __global const IN_T* ap, long ao, long sa)
 {
+#ifdef C_UNROLL
+    /* GPUs: C_UNROLL elements per work-item, loads first (see map.cl) */
+    if (get_work_dim() == 1) {
+        const long i0 = get_global_id(0), g = get_global_size(0);
+        T v[C_UNROLL];
+        for (int k = 0; k < C_UNROLL; k++)
+            v[k] = LOAD_IN(ap + ao, (i0 + k * g) * sa);
+        for (int k = 0; k < C_UNROLL; k++)
+            STORE_OUT(o + oo, i0 + k * g, v[k]);
+        return;
+    }
+#endif
     long i = get_global_id(0);
     STORE_OUT(o + oo, i, LOAD_IN(ap + ao, i * sa));
 }

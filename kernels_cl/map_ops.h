@@ -1,7 +1,7 @@
 /* The elementwise op table: one row per op code of ember/backends/cpu/_map.pyx, same semantics.
  *
  * Rows are X-macros that map.cl expands into kernels:
- *   UOP(name, expr)   unary:     x (T), parameters p0 p1 p2 (PT) and lo = (T)p0, hi = (T)p1
+ *   UOP(name, expr)   unary:     x (T), parameters p0 p1 p2 (PT) and lo = TPARAM(p0), hi = TPARAM(p1)
  *   BOP(name, expr)   binary:    a, b (T); integer division rows may set *err (zero divisor)
  *   COP(name, expr)   compare:   a, b (T) -> bool
  *   POP(name, expr)   predicate: x (T, floating) -> bool

@@ -291,3 +291,64 @@ def test_gpu_grid_limits_split_launches(ocl, backend, monkeypatch):
     a = np.arange(3 * 2 * 70000, dtype=np.float32).reshape(3, 2, 70000)
     x = cl_tensor(a).permute(2, 1, 0)                  # dims (70000, 2, 3), nothing coalesces
     np.testing.assert_array_equal(host(x + 1), a.transpose(2, 1, 0) + 1)
+
+
+@pytest.mark.parametrize("dev", ["cpu", "opencl"])
+def test_integer_and_bool_bounds_convert_defined(ocl, dev):
+    """Scalar bounds reach integer kernels through int64 (out-of-range values wrap) and bool
+    kernels as p != 0: C leaves a negative double cast to an unsigned type undefined, and NVIDIA's
+    compiler and PoCL resolved it differently (bool clamp/threshold differed on an H200)."""
+    def run(name, dt, vals, p):
+        x = ember.tensor(np.array(vals), dtype=dt, device=dev)
+        out = _empty(tuple(x.shape), dt, ember.device(dev))
+        ember.device(dev).backend.map(FAMILY["unary"], UNARY[name], out, [x], *p)
+        return host(out.view(ember.uint8) if dt is ember.bool else out)
+    b = [True, False, True, False]
+    # clamp(-1, 1.5) on bool: bounds True, True -> all True, stored as 1
+    assert run("clamp", ember.bool, b, (-1.0, 1.5, 0.0)).tolist() == [1, 1, 1, 1]
+    # threshold(0.5, -4): x > False ? x : True -> all True, stored as 1 (not 252)
+    assert run("threshold", ember.bool, b, (0.5, -4.0, 0.0)).tolist() == [1, 1, 1, 1]
+    assert run("clamp_max", ember.bool, b, (0.0, 0.0, 0.0)).tolist() == [0, 0, 0, 0]
+    # uint8: -1 wraps to 255 through int64; int8: 300 wraps to 44
+    assert run("clamp_min", ember.uint8, [0, 7, 255], (-1.0, 0.0, 0.0)).tolist() == [255, 255, 255]
+    assert run("clamp_max", ember.int8, [-5, 50, 100], (0.0, 300.0, 0.0)).tolist() == [-5, 44, 44]
+
+
+# the GPU form of the contiguous kernels (C_UNROLL elements per work-item, tail as a 2-D launch of
+# single elements), forced on PoCL: 3 x 701 = 2103 elements is 2048 unrolled + a 55-element tail
+UNROLL_SHAPES = {"plain": [(3, 701)], "scalar": [(3, 701), ()], "offset": [(4, 701)]}
+
+
+@pytest.mark.parametrize("case", list(UNROLL_SHAPES))
+@pytest.mark.parametrize("family,table,arity", TABLES, ids=[t[0] for t in TABLES])
+def test_gpu_unrolled_contiguous_kernels(ocl, backend, monkeypatch, family, table, arity, case):
+    monkeypatch.setattr(backend, "_map_unroll", 4, raising=False)
+    layout = (lambda t: t[1:] if t.dim() == 2 else t) if case == "offset" else (lambda t: t)
+    shapes = UNROLL_SHAPES[case]
+    bad = walk(family, table, arity, ember.float32, shapes, layout, seed=3,
+               only=SAMPLE | set(list(table)[::6]))
+    for dt in (ember.int32, ember.float16, ember.bool):
+        if family in ("predicate", "ternary") and not dt.is_floating_point:
+            continue
+        bad += walk(family, table, arity, dt, shapes, layout, seed=4,
+                    only={"neg", "abs", "clamp", "add", "mul", "maximum", "eq", "lt", "isnan",
+                          "lerp"})
+    assert not bad, f"{family} {case}:\n" + "\n".join(bad)
+
+
+def test_gpu_unrolled_copy_and_where(ocl, backend, monkeypatch):
+    monkeypatch.setattr(backend, "_map_unroll", 4, raising=False)
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((3, 701)).astype(np.float32)
+    b = rng.standard_normal((3, 701)).astype(np.float32)
+    x, y = cl_tensor(a), cl_tensor(b)
+    for dt in (ember.float16, ember.int64, ember.bool, ember.float64):
+        got = host(x.to(dt))
+        want = host(ember.tensor(a).to(dt))
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(host(x[1:].to(ember.int32)), a[1:].astype(np.int32))
+    np.testing.assert_array_equal(host(ember.where(x > 0, x, y)), np.where(a > 0, a, b))
+    np.testing.assert_array_equal(host(ember.where(x > 0, x, cl_tensor(np.float32(2.0)))),
+                                  np.where(a > 0, a, np.float32(2.0)))
+    # ramp kernels share copy.cl's program but not the unrolled form
+    np.testing.assert_array_equal(host(ember.arange(2103, device="opencl")), np.arange(2103))

@@ -415,7 +415,8 @@ cdef inline void _unary_f(int op, flt_t* o, const flt_t* a, Py_ssize_t n, double
 cdef inline void _unary_i(int op, int_t* o, const int_t* a, Py_ssize_t n, double p0, double p1,
                    double p2) noexcept nogil:
     cdef Py_ssize_t i
-    cdef int_t lo = <int_t>p0, hi = <int_t>p1
+    # through int64: a double out of the narrow type's range wraps (defined), never C's UB
+    cdef int_t lo = <int_t><int64_t>p0, hi = <int_t><int64_t>p1
     if op == NEG:
         for i in range(n): o[i] = -a[i]
     elif op == ABS:

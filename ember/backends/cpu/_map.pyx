@@ -310,6 +310,9 @@ cdef void _kernel(Job* j, char** p, Py_ssize_t n) noexcept nogil:
         elif dt == D_I32: _unary_i(op, <int32_t*>p[0], <int32_t*>p[1], n, j.p0, j.p1, j.p2)
         elif dt == D_I16: _unary_i(op, <int16_t*>p[0], <int16_t*>p[1], n, j.p0, j.p1, j.p2)
         elif dt == D_I8: _unary_i(op, <int8_t*>p[0], <int8_t*>p[1], n, j.p0, j.p1, j.p2)
+        elif dt == D_BOOL:     # bounds become bool (x != 0), so results stay 0/1
+            _unary_i(op, <uint8_t*>p[0], <uint8_t*>p[1], n, <double>(j.p0 != 0),
+                     <double>(j.p1 != 0), <double>(j.p2 != 0))
         else: _unary_i(op, <uint8_t*>p[0], <uint8_t*>p[1], n, j.p0, j.p1, j.p2)
     elif f == F_BINARY:
         if dt == D_F32: _binary(op, <float*>p[0], <float*>p[1], <float*>p[2], n, &j.zerodiv)

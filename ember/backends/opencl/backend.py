@@ -14,7 +14,7 @@ from ... import dtypes as _dt
 from ...backends.cpu._map import UNARY, BINARY, COMPARE, PREDICATE, TERNARY, FAMILY
 from . import runtime
 from .allocator import Allocator
-from .launch import GEOM_DTYPE, Launcher, coalesce, is_flat
+from .launch import GEOM_DTYPE, Launcher, coalesce, is_flat, map_defines, map_unroll
 from .programs import ProgramCache
 from .storage import ClStorage
 from .reduce_kernels import ReduceKernels
@@ -73,6 +73,14 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
         self.launch = Launcher(cldev)
         self._pending = collections.deque()    # host->device copies in flight (keep arrays alive)
         self._err = None                       # int flag buffer of the integer division kernels
+
+    def _mdefs(self, defines):
+        """Defines of a map.cl / copy.cl program on this device (C_UNROLL on GPUs; the
+        ``_map_unroll`` instance attribute overrides the elements per work-item: tests)."""
+        return map_defines(self.dev, defines, self.__dict__.get("_map_unroll"))
+
+    def _unroll(self):
+        return map_unroll(self.dev, self.__dict__.get("_map_unroll"))
 
     @property
     def _pt(self):
@@ -258,11 +266,13 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
             return
         if sdt is ddt:
             sdt = ddt = _RAW[isz]
-        prog = self.programs.get("copy.cl", (("IN_CODE", sdt.code), ("OUT_CODE", ddt.code)))
+        prog = self.programs.get("copy.cl", self._mdefs((("IN_CODE", sdt.code),
+                                                        ("OUT_CODE", ddt.code))))
         dims, strides = coalesce(dst._shape, [dst, src])
         if is_flat(dims, strides):
             self.launch.flat(self._kernel(prog, "copy_c", ("copy", "c")), dims[0],
-                             (dbuf, dst._offset, sbuf, src._offset, strides[1][0]))
+                             (dbuf, dst._offset, sbuf, src._offset, strides[1][0]),
+                             self._unroll())
         else:
             self.launch.strided(self._kernel(prog, "copy_s", ("copy", "s")), dims, strides,
                                 [dst._offset, src._offset], (dbuf, sbuf))
@@ -293,7 +303,8 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
             return
         src = _empty((), raw, self.device)
         self._cl.enqueue_fill_buffer(self.queue, src._storage.buffer, pattern, 0, isz)
-        prog = self.programs.get("copy.cl", (("IN_CODE", raw.code), ("OUT_CODE", raw.code)))
+        prog = self.programs.get("copy.cl", self._mdefs((("IN_CODE", raw.code),
+                                                        ("OUT_CODE", raw.code))))
         dims, strides = coalesce(dst._shape, [dst, src])
         self.launch.strided(self._kernel(prog, "copy_s", ("copy", "s")), dims, strides,
                             [dst._offset, 0], (buf, src._storage.buffer))
@@ -315,7 +326,8 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
                  and isinstance(step, int))
         # half types round through float32 like the CPU backend (it computes them in float32)
         in_code = _dt.float64.code if self.dev.fp64 and dt.itemsize > 2 else _dt.float32.code
-        prog = self.programs.get("copy.cl", (("IN_CODE", in_code), ("OUT_CODE", dt.code)))
+        prog = self.programs.get("copy.cl", self._mdefs((("IN_CODE", in_code),
+                                                        ("OUT_CODE", dt.code))))
         buf, off = self._buf(out), out._offset
         if exact:
             wrap = lambda v: ((int(v) + (1 << 63)) % (1 << 64)) - (1 << 63)
@@ -340,15 +352,16 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
         for t in operands:
             self._check_dtype(t.dtype)
         if fam == "where":
-            prog = self.programs.get("map.cl", (("FAMILY_WHERE", 1),
-                                                ("W_BYTES", out.dtype.itemsize)))
+            prog = self.programs.get("map.cl", self._mdefs((("FAMILY_WHERE", 1),
+                                                            ("W_BYTES", out.dtype.itemsize))))
             name = "where"
         else:
             dt = inputs[-1].dtype
             operands = [out] + [t if t.dtype is dt else self._converted(t, dt) for t in inputs]
             name = _OP_NAME[family][op]
-            prog = self.programs.get("map.cl", ((f"FAMILY_{fam.upper()}", 1),
-                                                ("IN_CODE", dt.code), ("OUT_CODE", out.dtype.code)))
+            prog = self.programs.get("map.cl", self._mdefs(((f"FAMILY_{fam.upper()}", 1),
+                                                            ("IN_CODE", dt.code),
+                                                            ("OUT_CODE", out.dtype.code))))
             if name + "_c" not in prog:
                 raise RuntimeError(f"\"{name}\" is not implemented for '{_C_NAMES[dt.name]}' on "
                                    f"OpenCL")
@@ -369,7 +382,8 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
             args = [bufs[0], out._offset]
             for t, b, s in zip(operands[1:], bufs[1:], strides[1:]):
                 args += (b, t._offset, s[0])
-            self.launch.flat(self._kernel(prog, name + "_c", (fam, "c")), dims[0], (*args, *post))
+            self.launch.flat(self._kernel(prog, name + "_c", (fam, "c")), dims[0], (*args, *post),
+                             self._unroll())
         else:
             self.launch.strided(self._kernel(prog, name + "_s", (fam, "s")), dims, strides,
                                 [t._offset for t in operands], bufs, post)
@@ -435,11 +449,13 @@ def program_specs(cldev):
                      ("PREDICATE", floats), ("TERNARY", floats)):
         for c in ins:
             out = _dt.bool.code if fam in ("COMPARE", "PREDICATE") else c
-            specs.append(("map.cl", ((f"FAMILY_{fam}", 1), ("IN_CODE", c), ("OUT_CODE", out))))
-    specs += [("map.cl", (("FAMILY_WHERE", 1), ("W_BYTES", b))) for b in (1, 2, 4, 8)]
+            specs.append(("map.cl", map_defines(cldev, ((f"FAMILY_{fam}", 1), ("IN_CODE", c),
+                                                        ("OUT_CODE", out)))))
+    specs += [("map.cl", map_defines(cldev, (("FAMILY_WHERE", 1), ("W_BYTES", b))))
+              for b in (1, 2, 4, 8)]
     raw = {d.code for d in _RAW.values()}
-    specs += [("copy.cl", (("IN_CODE", a), ("OUT_CODE", b))) for a in codes for b in codes
-              if a != b or a in raw]
+    specs += [("copy.cl", map_defines(cldev, (("IN_CODE", a), ("OUT_CODE", b))))
+              for a in codes for b in codes if a != b or a in raw]
     return specs
 
 

@@ -471,7 +471,8 @@ class IndexKernels:
         if not gd:
             gd, gs = [1], [[1], [1]]
         raw = _RAW[src.dtype.itemsize]
-        prog = self.programs.get("copy.cl", (("IN_CODE", raw.code), ("OUT_CODE", raw.code)))
+        prog = self.programs.get("copy.cl", self._mdefs((("IN_CODE", raw.code),
+                                                        ("OUT_CODE", raw.code))))
         self.launch.strided(self._kernel(prog, "copy_s", ("copy", "s")), gd, gs,
                             [out._offset, soff], (self._buf(out), self._buf(src)))
 

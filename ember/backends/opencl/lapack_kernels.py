@@ -16,6 +16,7 @@ dtypes, the CPU backend's primitive fills CPU outputs, which are copied into the
 """
 from ... import dtypes as _dt
 from ...backends.cpu._map import UNARY, FAMILY
+from .launch import map_defines
 
 __all__ = ["LapackKernels", "program_specs"]
 
@@ -113,6 +114,7 @@ class LapackKernels:
         self._on_host("lstsq", [x, residuals, rank, sv, a, b, rcond], (0, 1, 2, 3))
 
 
+
 def program_specs(cldev):
     """Every (source, defines) this family may build on `cldev` (for --warmup): the maps that
     finish a norm from its accumulator type into each floating output dtype (the reductions
@@ -121,6 +123,6 @@ def program_specs(cldev):
     specs = []
     for d in (_dt.float16, _dt.bfloat16, _dt.float32):
         if acc is not d:
-            specs.append(("map.cl", (("FAMILY_UNARY", 1), ("IN_CODE", acc.code),
-                                     ("OUT_CODE", d.code))))
+            specs.append(("map.cl", map_defines(cldev, (("FAMILY_UNARY", 1), ("IN_CODE", acc.code),
+                                                         ("OUT_CODE", d.code)))))
     return specs

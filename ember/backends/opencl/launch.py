@@ -7,6 +7,11 @@ work-groups of one item. Both shapes are fixed because PoCL compiles a kernel an
 work-group size it meets (~50 ms each, then cached on disk), and because on PoCL a bounds check in
 such a kernel costs ~35% (it stops the vectorization across work-items).
 
+On GPUs the contiguous kernels of map.cl and copy.cl are built with ``-D C_UNROLL=4``: a 1-D
+launch of n / 4 work-items then gives each work-item 4 elements (n / 4 apart, loads first, see
+map.cl), and the tail comes as a 2-D launch of single elements (the kernels tell the two apart by
+get_work_dim()). ``flat(..., unroll=u)`` launches them so; ``map_defines`` adds the define.
+
 Strided kernels (``*_s``) launch 3-D over the (at most) three innermost coalesced dimensions,
 innermost first, with one of three fixed work-group shapes chosen by the inner size; outer
 dimensions beyond three are looped here. GPUs cap dimensions 1 and 2 at 65535 work-groups, so
@@ -14,7 +19,7 @@ longer ranges are split into launches with a global offset.
 """
 import numpy as np
 
-__all__ = ["coalesce", "is_flat", "Launcher", "MAXD"]
+__all__ = ["coalesce", "is_flat", "Launcher", "MAXD", "MAP_UNROLL_GPU", "map_unroll", "map_defines"]
 
 MAXD = 3                      # dims of geom_t (common.h)
 _NOPS = 4
@@ -23,6 +28,7 @@ _ST = MAXD                    # index of st[0][0] in geom_t
 _OFF = MAXD + _NOPS * MAXD    # index of off[0]
 WG = 256
 _GPU_GRID = 65535
+MAP_UNROLL_GPU = 4          # elements per work-item of map.cl / copy.cl *_c kernels on GPUs
 # geom_t as one record: a typed kernel argument packs it in ~1 us (bytes take ~15 us)
 GEOM_DTYPE = np.dtype([("g", np.int64, (_GEOM,))])
 
@@ -59,6 +65,19 @@ def coalesce(shape, tensors):
     return dims, strides
 
 
+def map_unroll(cldev, override=None):
+    """Elements per work-item of the contiguous map/copy kernels on `cldev` (override: tests)."""
+    if override is not None:
+        return override
+    return MAP_UNROLL_GPU if cldev.is_gpu else 1
+
+
+def map_defines(cldev, defines, override=None):
+    """`defines` of a map.cl / copy.cl program plus C_UNROLL where the device unrolls."""
+    u = map_unroll(cldev, override)
+    return tuple(defines) + ((("C_UNROLL", u),) if u > 1 else ())
+
+
 def is_flat(dims, strides):
     """One dimension, output contiguous and every input contiguous or broadcast (the *_c path)."""
     return len(dims) == 1 and strides[0][0] == 1 and all(s[0] in (0, 1) for s in strides[1:])
@@ -73,12 +92,19 @@ class Launcher:
         self.queue = cldev.queue
         self.is_gpu = cldev.is_gpu
 
-    def flat(self, kernel_wg, n, args):
-        """Run a *_c kernel over n elements with `args`."""
+    def flat(self, kernel_wg, n, args, unroll=1):
+        """Run a *_c kernel over n elements with `args` (unroll: the kernel's C_UNROLL)."""
         kernel, wg = kernel_wg
         kernel.set_args(*args)
         q = self.queue
         size = min(WG, wg)
+        if unroll > 1:
+            main = n - n % (size * unroll)
+            if main:
+                self._enqueue(q, kernel, (main // unroll,), (size,))
+            if n > main:
+                self._enqueue(q, kernel, (n - main, 1), (1, 1), global_work_offset=(main, 0))
+            return
         main = n - n % size
         if main:
             self._enqueue(q, kernel, (main,), (size,))
