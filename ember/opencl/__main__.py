@@ -19,6 +19,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m ember.opencl", description=__doc__.splitlines()[0])
     ap.add_argument("--warmup", action="store_true", help="prebuild every kernel program")
     ap.add_argument("--all", action="store_true", help="with --warmup: every usable device")
+    ap.add_argument("--jobs", type=int, default=None,
+                    help="with --warmup: programs built at once (default: one per CPU core)")
     args = ap.parse_args(argv)
     from ember.backends.opencl import runtime
     sel = os.environ.get("EMBER_OPENCL_DEVICE")
@@ -53,7 +55,7 @@ def main(argv=None):
         for dev in (disc.devices if args.all else [d]):
             t0 = time.perf_counter()
             before = dict(programs.stats)
-            n = warmup(dev.index)
+            n = warmup(dev.index, args.jobs)
             built = programs.stats["source_builds"] - before["source_builds"]
             print(f"warmup opencl:{dev.index}: {n} programs ({built} built from source, "
                   f"{n - built} from the cache) in {time.perf_counter() - t0:.1f} s")

@@ -242,6 +242,33 @@ def test_programs_are_built_once_per_device(ocl, backend):
     assert other is not p1
 
 
+def test_concurrent_gets_build_each_program_once(ocl, backend, monkeypatch):
+    """warmup builds in threads: a program asked for by several threads at once is built once,
+    different programs build side by side."""
+    import threading
+    from ember.backends.opencl import backend as bmod, programs
+    cache = programs.ProgramCache(backend.dev)          # fresh: nothing in memory
+    monkeypatch.setattr(programs.ProgramCache, "use_binaries", property(lambda self: False))
+    keys = [("map.cl", (("FAMILY_WHERE", 1), ("W_BYTES", b))) for b in (1, 2)]
+    before = programs.stats["source_builds"]
+    got = []
+    threads = [threading.Thread(target=lambda k=k: got.append((k, cache.get(*k))))
+               for k in keys * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert programs.stats["source_builds"] - before == 2
+    for k in keys:
+        assert len({id(p) for kk, p in got if kk == k}) == 1
+    # warmup with several jobs returns the count and leaves every program in memory
+    specs = bmod.program_specs(backend.dev)[:4]
+    monkeypatch.setattr(bmod, "all_program_specs", lambda dev: specs)
+    assert bmod.warmup(backend.index, jobs=3) == 4
+    for s, d in specs:
+        assert backend.programs._mem.get((s, backend.programs.options(d))) is not None
+
+
 _CACHE_PROBE = """
 import json, ember, numpy as np
 from ember.backends.opencl import programs

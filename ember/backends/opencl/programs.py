@@ -25,7 +25,6 @@ import sys
 import tempfile
 import threading
 import time
-import warnings
 
 __all__ = ["ProgramCache", "Program", "stats", "kernel_dir", "load_source", "cache_dir"]
 
@@ -118,6 +117,7 @@ class ProgramCache:
     def __init__(self, cldev):
         self.dev = cldev
         self._mem = {}
+        self._locks = {}
 
     @property
     def use_binaries(self):
@@ -148,7 +148,11 @@ class ProgramCache:
         key = (source, options)
         prg = self._mem.get(key)
         if prg is None:
+            # one lock per program: different programs build concurrently (warmup's threads;
+            # pyopencl releases the GIL while the driver compiles), one program once
             with _lock:
+                klock = self._locks.setdefault(key, threading.Lock())
+            with klock:
                 prg = self._mem.get(key)
                 if prg is None:
                     prg = self._mem[key] = Program(self._build(source, options), self.dev)
@@ -174,26 +178,21 @@ class ProgramCache:
             except (OSError, cl.Error):
                 pass              # no cached binary (or a stale one the driver refuses)
         # Some drivers (Intel's, NVIDIA's) return a build log for every build, which pyopencl
-        # raises as a CompilerWarning: kept out of the user's output (a filter set at import
-        # does not survive warnings.catch_warnings() in callers such as pytest), shown by
+        # raises as a CompilerWarning: ignored by a filter set when pyopencl is first imported
+        # (runtime._cl; pyproject's pytest filterwarnings for the tests); the log is printed by
         # EMBER_OPENCL_LOG_BUILDS=1.
-        with warnings.catch_warnings(record=True) as logs:
-            warnings.simplefilter("always", cl.CompilerWarning)
-            try:
-                prg = cl.Program(ctx, text).build(options=options, cache_dir=False)
-            except cl.Error as e:
-                raise RuntimeError(f"ember: building kernels_cl/{source} ({options}) failed on "
-                                   f"OpenCL device {self.dev.name!r}:\n{e}") from None
-        for w in logs:
-            if not issubclass(w.category, cl.CompilerWarning):
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        try:
+            prg = cl.Program(ctx, text).build(options=options, cache_dir=False)
+        except cl.Error as e:
+            raise RuntimeError(f"ember: building kernels_cl/{source} ({options}) failed on "
+                               f"OpenCL device {self.dev.name!r}:\n{e}") from None
         stats["source_builds"] += 1
         stats["build_seconds"] += time.perf_counter() - t0
         self._log("built", source, options, t0)
         if os.environ.get("EMBER_OPENCL_LOG_BUILDS") == "1":
-            for w in logs:
-                if issubclass(w.category, cl.CompilerWarning):
-                    print(f"ember: build log of {source}: {w.message}", file=sys.stderr)
+            log = prg.get_build_info(device, cl.program_build_info.LOG).strip()
+            if log:
+                print(f"ember: build log of {source} [{options}]:\n{log}", file=sys.stderr)
         if binaries:
             self._save(path, prg)
         return prg
