@@ -327,8 +327,21 @@ def _mvlgamma(ctx, g, input, p, **kw):
 # the gradient of the branch a comparison `x <= bound` selects (threshold_backward, elu_backward).
 @derivative("relu", "relu_", save=("result",))
 def _relu(ctx, g, input, **kw):
-    # a scalar zero (broadcast inside the kernel) instead of a zeros tensor: no fill pass
-    return E.where(ctx.out <= 0, 0, g)
+    y = ctx.out
+    if not ember.is_grad_enabled() and g.dtype is y.dtype and g.device == y.device:
+        # one fused kernel, torch's threshold_backward(g, result, 0)
+        return _relu_backward_kernel(g, y)
+    # recorded (create_graph): a scalar zero broadcast inside the kernel, no zeros tensor
+    return E.where(y <= 0, 0, g)
+
+
+def _relu_backward_kernel(g, y):
+    from ..backends.cpu._map import BINARY, FAMILY
+    from ..tensor import _empty
+    shape = tuple(ember.broadcast_shapes(g.shape, y.shape))
+    out = _empty(shape, g.dtype, g.device)
+    g.device.backend.map(FAMILY["binary"], BINARY["relu_backward"], out, [g, y])
+    return out
 
 
 @derivative("gelu")

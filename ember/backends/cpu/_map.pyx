@@ -34,7 +34,8 @@ BINARY = dict(add=ADD, sub=SUB, mul=MUL, div=DIV, floor_divide=FLOOR_DIVIDE,
               hypot=HYPOT, maximum=MAXIMUM, minimum=MINIMUM, fmax=FMAX, fmin=FMIN,
               bitwise_and=BITWISE_AND, bitwise_or=BITWISE_OR, bitwise_xor=BITWISE_XOR,
               bitwise_left_shift=LSHIFT, bitwise_right_shift=RSHIFT, copysign=COPYSIGN, xlogy=XLOGY,
-              logaddexp=LOGADDEXP, logaddexp2=LOGADDEXP2, rsub=RSUB)
+              logaddexp=LOGADDEXP, logaddexp2=LOGADDEXP2, rsub=RSUB,
+              relu_backward=RELU_BACKWARD)
 COMPARE = dict(eq=EQ, ne=NE, lt=LT, le=LE, gt=GT, ge=GE)
 PREDICATE = dict(isnan=ISNAN, isinf=ISINF, isfinite=ISFINITE, signbit=SIGNBIT, isposinf=ISPOSINF,
                  isneginf=ISNEGINF)
@@ -73,6 +74,8 @@ cdef void _binary(int op, num_t* o, const num_t* a, const num_t* b, Py_ssize_t n
         for i in range(n): o[i] = a[i] - b[i]
     elif op == RSUB:
         for i in range(n): o[i] = b[i] - a[i]
+    elif op == RELU_BACKWARD:  # torch's threshold_backward(grad a, result b, 0): NaN b passes a
+        for i in range(n): o[i] = 0 if b[i] <= 0 else a[i]
     elif op == MUL:
         for i in range(n): o[i] = a[i] * b[i]
     elif op == DIV:
