@@ -18,6 +18,23 @@ Tile parameters come from small tables keyed by device class and vendor (``_CPU_
 
 When a problem is narrow (a matrix-vector product: n far below a panel's width), the CPU design
 computes the transposed product out^T = b^T a^T instead, which only swaps strides.
+
+Split-K (GPU design only): a GEMM with a small output and a long k (conv's weight gradient, M=64,
+N=576, K=N*L=100352; a linear layer's weight gradient with a big batch) has a handful of output
+tiles, each walking all of k, so most compute units idle (9 of 132 on an H200, where that conv's
+forward + backward took 10.1 ms against torch's 0.98). When the output's work-groups cannot fill
+the device (fewer than _SPLITK_FILL per compute unit) and k is long (k >= _SPLITK_RATIO * max(m,
+n), slices of at least _SPLITK_MIN_SLICE), k is cut into S slices, S such that tiles x S is about
+_SPLITK_WG_PER_CU per compute unit. The slices run as one more (outermost) batch dim of the same
+kernel: a's slice s starts s * kc k-steps in, b's likewise, each writing its partial product into
+slice s of an (S, ...) workspace from the allocator (about WG_PER_CU x CUs output tiles: 13 MB on
+132 CUs), a shorter last slice in a second launch when S does not divide k. The backend's own
+reduce then sums the workspace over the slice dim into `out` (any strides) in a fixed order,
+accumulating in double: deterministic, no atomics, one rounding into float32. float32 and float64
+only: 16-bit types would need a float32 workspace (one more gemm.cl build per dtype, OUT_CODE
+float32) and integers rarely meet long-k products; both keep the one-pass kernel. The CPU design
+never splits: it already gives each core whole rows and panels, and PoCL's defaults stay as they
+are.
 """
 import contextlib
 import os
@@ -36,6 +53,18 @@ _BS, _SA, _SB, _SC, _SP, _QS, _QB = (15 + GMAXB * i for i in range(7))
 _FLAG_A_KFAST, _FLAG_B_NFAST = 1, 2
 _GPU_GRID = 65535                       # work-groups per launch in dims 1 and 2 on GPUs
 _VARIANTS = ("cpu", "gpu")
+
+# Split-K of the GPU design (module docstring; the tests lower them to split small products).
+# FILL: split only when the output has fewer work-groups than this per CU. WG_PER_CU: aim at
+# this many once split (2-4 per CU hide memory latency). MIN_SLICE: a slice's shortest k: a slice
+# does 2 * kc flops per workspace element, which costs a store and the reduce's load (8 bytes in
+# float32), so kc >= 256 keeps 64+ flop/byte, past a GPU's compute-to-bandwidth balance. RATIO: k
+# at least this many times max(m, n): square products (the sgemm benchmark's shapes, measured in
+# one pass) keep one pass; ResNet-style conv weight gradients up to (256, 2304, 6272) split.
+_SPLITK_FILL = 2
+_SPLITK_WG_PER_CU = 3
+_SPLITK_MIN_SLICE = 256
+_SPLITK_RATIO = 2
 
 # CPU runtimes, by accumulator bytes: MR rows x NV vectors of VW lanes per work-item, work-groups
 # of LR row blocks x LP panels. Measured on PoCL 3.1 / Zen 4 (AVX-512), float32 at 1024^3 per
@@ -161,9 +190,32 @@ class LinalgKernels:
                 self._gemm_variant = old
 
     def gemm_choice(self, m, n, k, dtype, batch=1):
-        """What a (batch of) m x k @ k x n product of `dtype` runs: design, tiles, swap."""
+        """What a (batch of) m x k @ k x n product of `dtype` runs: design, tiles, swap, split-K."""
         variant, tiles, swap = self._gemm_plan(m, n, k, batch, dtype)
-        return f"{variant} design, tiles {tiles}" + (", as out^T = b^T a^T" if swap else "")
+        split = self._gemm_split(variant, tiles, swap, m, n, k, batch, int(batch > 1), dtype)
+        return f"{variant} design, tiles {tiles}" + (", as out^T = b^T a^T" if swap else "") + \
+            (f", split-K S={split[0]} (k slices of {split[1]})" if split else "")
+
+    def _gemm_split(self, variant, tiles, swap, m, n, k, nb, nbdims, dt):
+        """(S, kc): k cut into S slices of kc (the last one shorter when S * kc > k), or None.
+
+        GPU design only, float32 / float64, when the nb products' work-groups cannot fill the
+        device, k is long next to m and n, and the slice dim fits the plan's GMAXB batch dims
+        beside the `nbdims` coalesced ones. Slices are whole k-tiles (KWG) long.
+        """
+        if variant != "gpu" or swap or dt not in (_dt.float32, _dt.float64) or \
+                nbdims + 1 > GMAXB:
+            return None
+        cu = max(1, self.dev.compute_units)
+        groups = _cdiv(m, tiles[0]) * _cdiv(n, tiles[1]) * nb
+        if groups >= _SPLITK_FILL * cu or k < _SPLITK_RATIO * max(m, n):
+            return None
+        s = min(_cdiv(_SPLITK_WG_PER_CU * cu, groups), k // _SPLITK_MIN_SLICE)
+        if s < 2:
+            return None
+        kc = _cdiv(_cdiv(k, s), tiles[2]) * tiles[2]
+        s = _cdiv(k, kc)
+        return (s, kc) if s >= 2 else None
 
     def _gemm_plan(self, m, n, k, nb, dt, a_colmajor=False, b_colmajor=False):
         """(variant, tile parameters, swap) for a product; swap computes out^T = b^T @ a^T.
@@ -199,7 +251,8 @@ class LinalgKernels:
         dtype; any strides, no operand is copied. Floats accumulate in float32 (float64 for
         float64; float16 / bfloat16 are rounded once at the end), integers exactly in int64 and
         wrap on store like the CPU's; bool gives the logical or of ands, as the CPU backend.
-        k == 0 fills zeros.
+        k == 0 fills zeros. The GPU design splits a long k over a small output (split-K, see
+        the module docstring).
         """
         dt = out.dtype
         for t in (out, a, b):
@@ -214,13 +267,17 @@ class LinalgKernels:
             self.fill(out, 0)
             return
         sa, sb, sc = a._stride, b._stride, out._stride
-        variant, tiles, swap = self._gemm_plan(m, n, k, out.numel() // (m * n), dt,
-                                               a_colmajor=sa[-2] < sa[-1],
+        nb = out.numel() // (m * n)
+        variant, tiles, swap = self._gemm_plan(m, n, k, nb, dt, a_colmajor=sa[-2] < sa[-1],
                                                b_colmajor=sb[-2] < sb[-1])
         prog = self.programs.get("gemm.cl", _defines(dt.code, variant, tiles))
         mats = [sa[-2], sa[-1], sb[-2], sb[-1], sc[-2], sc[-1]]
         offs = [a._offset, b._offset, out._offset]
         dims, (bsc, bsa, bsb) = _coalesce_batch(out._shape[:-2], [sc[:-2], sa[:-2], sb[:-2]])
+        split = self._gemm_split(variant, tiles, swap, m, n, k, nb, len(dims), dt)
+        if split:
+            self._matmul_split(prog, tiles, dt, out, a, b, bufs, m, n, k, mats, *split)
+            return
         if swap:                       # out^T = b^T @ a^T: a and b trade places, strides flip
             m, n = n, m
             mats = [mats[3], mats[2], mats[1], mats[0], mats[5], mats[4]]
@@ -234,6 +291,33 @@ class LinalgKernels:
                  for off, s in zip(offs, (bsa, bsb, bsc))]
             run(prog, tiles, dt, bufs, m, n, k, mats, o, dims[lead:],
                 [s[lead:] for s in (bsa, bsb, bsc)])
+
+    def _matmul_split(self, prog, tiles, dt, out, a, b, bufs, m, n, k, mats, s, kc):
+        """Split-K: slice products into an (S, *out.shape) workspace, then its sum over the
+        slices into `out` (the module docstring says why and when)."""
+        from ...tensor import _empty, _make
+        ws = _empty((s,) + tuple(out._shape), dt, self.device)
+        wst = ws._stride
+        # the batch dims coalesced with the workspace in out's place (contiguous: they merge at
+        # least where out's do, so the slice dim still fits GMAXB)
+        dims, (bsc, bsa, bsb) = _coalesce_batch(out._shape[:-2], [wst[1:-2], a._stride[:-2],
+                                                                  b._stride[:-2]])
+        sak, sbk = mats[1], mats[2]
+        wmats = mats[:4] + [wst[-2], wst[-1]]
+        wbufs = (self._buf(ws), bufs[1], bufs[2])
+        full = s if s * kc == k else s - 1              # slices of kc, then a shorter last one
+        self._gemm_gpu(prog, tiles, dt, wbufs, m, n, kc, wmats,
+                       [a._offset, b._offset, ws._offset], [full] + dims,
+                       [[kc * sak] + bsa, [kc * sbk] + bsb, [wst[0]] + bsc])
+        if full < s:
+            k0 = full * kc
+            self._gemm_gpu(prog, tiles, dt, wbufs, m, n, k - k0, wmats,
+                           [a._offset + k0 * sak, b._offset + k0 * sbk, ws._offset + full * wst[0]],
+                           dims, [bsa, bsb, bsc])
+        # out seen with a leading size-1 dim: the reduce keeps its input's rank
+        view = _make(out._storage, (1,) + tuple(out._shape), (0,) + tuple(out._stride),
+                     out._offset, out.dtype, out.device)
+        self.reduce("sum", view, ws, [0])
 
     # -- plans and launches ------------------------------------------------------------------
     @staticmethod
