@@ -52,3 +52,24 @@ FN ACC name(ACC v, __local ACC* sh)                                             
 #define ADD_(a, b) ((a) + (b))
 DEF_WG_FOLD(wg_sum, ADD_)
 DEF_WG_FOLD(wg_max, GT_)
+
+/* the sums of *a and *b over the work-group in one tree (each the same tree as wg_sum, so the
+ * same result), returned to every lane: half the barriers of two wg_sum calls; sh: 2 * RWG
+ * elements of local memory */
+FN void wg_sum2(ACC* a, ACC* b, __local ACC* sh)
+{
+    int l = get_local_id(0);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    sh[l] = *a;
+    sh[RWG + l] = *b;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int h = RWG / 2; h > 0; h >>= 1) {
+        if (l < h) {
+            sh[l] = sh[l] + sh[l + h];
+            sh[RWG + l] = sh[RWG + l] + sh[RWG + l + h];
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    *a = sh[0];
+    *b = sh[RWG];
+}

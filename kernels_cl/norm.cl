@@ -11,15 +11,22 @@
  * Rows (layer norm, group norm) by device class, as softmax.cl:
  *   *_seq   one work-item per row, contiguous runs read 16 lanes wide (CPU runtimes: PoCL
  *           vectorizes nothing across a loop inside a kernel otherwise);
- *   *_wg    one work-group of RWG lanes per row, sums by trees in local memory (GPUs).
+ *   *_wg    one work-group of RWG lanes per row, sums by trees in local memory (GPUs); layer
+ *           norm keeps rows of up to LN_REG * RWG elements in registers between its passes
+ *           (one read of global memory instead of three), longer rows stream NU loads at a time.
  * Statistics are two-pass (mean, then the squared deviations from it): exact enough without fp64.
  *
- * Channel reductions chan_<kind>_<mode> over (N, C, S), rows n split in `parts` ranges of `chunk`
- * rows whose partial sums (two per channel, ACC) chan_finish adds in order and stores:
+ * Channel reductions chan_<kind>_<mode> over (N, C, S), split in `parts` ranges of `chunk` rows
+ * (chan_wg: of `chunk` elements of the channel's N * S) whose partial sums (two per channel, ACC)
+ * chan_finish adds in order and stores:
  *   chan_runs_*   S > 1, a work-item per (part, channel) walking runs of S (CPU runtimes)
- *   chan_wg_*     S > 1, a work-group per (part, channel) (GPUs)
+ *   chan_wg_*     S > 1, a work-group per (part, channel) (GPUs): ranges of elements, not rows,
+ *                 so a GPU gets >= 4 work-groups per CU whatever N (nn_kernels._chan_split);
+ *                 lanes step through the channel's runs without a division per element, NU
+ *                 loads in flight; modes with two sums fold both in one tree (wg_sum2)
  *   chan_cols_*   S == 1 ((N, C) rows), a work-item per (part, RCOLS neighbouring channels):
- *                 16 lanes wide on CPUs, coalesced across work-items on GPUs (RCOLS 1)
+ *                 16 lanes wide on CPUs, coalesced across work-items on GPUs (RCOLS 1), NU rows
+ *                 loaded at a time there
  * Modes: sum (x), sqdev ((x - mean[c])^2), gdot (g and g * (x - mean[c])), lnaff (layer norm's
  * affine gradients: g * xhat and g, xhat from the row statistics mean[n], rstd[n]).
  *
@@ -56,14 +63,41 @@ FN void row_moments(__global const IN_T* p, long n, ACC* mean, ACC* var)
     *var = q / n;
 }
 
+/* The GPU kernels' loads. A lane with one load in flight is latency-bound on a GPU: HBM needs
+ * ~20 KB in flight per SM (Little's law: ~4.8 TB/s x ~600 ns over 132 SMs), one 4-byte load per
+ * lane of 2048 is 8 KB. So the strided loops of the *_wg and chan_* GPU kernels issue NU loads
+ * (independent addresses, REP_NU slots: scalars, never a private array the compiler might spill)
+ * before folding them in in element order: the same sums, in the same order, as a loop loading
+ * one element at a time. */
+#define NN_GPU (RCOLS == 1)          /* the GPU program (RCOLS 1: see _nn_defines) */
+#define NU 4
+#define REP_NU(X, a) X(0, a) X(1, a) X(2, a) X(3, a)
+#define REP8(X, a) X(0, a) X(1, a) X(2, a) X(3, a) X(4, a) X(5, a) X(6, a) X(7, a)
+/* values a lane of ln_fwd_wg / ln_bwd_wg holds in registers: rows of up to LN_REG * RWG elements
+ * (2048: layer norm widths up to 2048 take it) are read from global memory once, not once per
+ * pass (stats, then output); longer rows stream NU loads at a time */
+#define LN_REG 8
+#define REP_LN REP8
+
 FN void row_moments_wg(__global const IN_T* p, long n, __local ACC* sh, ACC* mean, ACC* var)
 {
-    long l = get_local_id(0);
+    long l = get_local_id(0), i;
     ACC s = 0, q = 0;
-    for (long i = l; i < n; i += RWG)
+#define RM_LOAD(k, a) T v_##k = LOAD_IN(p, i + k * RWG);
+#define RM_SUM(k, a) s += CVS(v_##k);
+#define RM_SQ(k, a) { ACC d = CVS(v_##k) - m; q += d * d; }
+    for (i = l; i + (NU - 1) * RWG < n; i += NU * RWG) {
+        REP_NU(RM_LOAD, 0)
+        REP_NU(RM_SUM, 0)
+    }
+    for (; i < n; i += RWG)
         s += CVS(LOAD_IN(p, i));
     ACC m = wg_sum(s, sh) / n;
-    for (long i = l; i < n; i += RWG) {
+    for (i = l; i + (NU - 1) * RWG < n; i += NU * RWG) {
+        REP_NU(RM_LOAD, 0)
+        REP_NU(RM_SQ, 0)
+    }
+    for (; i < n; i += RWG) {
         ACC d = CVS(LOAD_IN(p, i)) - m;
         q += d * d;
     }
@@ -120,25 +154,64 @@ __kernel void ln_fwd_seq(__global const IN_T* x, __global IN_T* y, __global S_T*
     }
 }
 
+/* one output element of layer norm */
+#define LN_OUT(yr, i, xv, wv, bv)                                                              \
+    {                                                                                          \
+        T o_ = ((xv) - mt) * rt;                                                               \
+        if (hw)                                                                                \
+            o_ = o_ * (wv);                                                                    \
+        if (hb)                                                                                \
+            o_ = o_ + (bv);                                                                    \
+        STORE_T(yr, i, o_);                                                                    \
+    }
+
+/* GPUs: a row per work-group; rows up to LN_REG * RWG held in registers (slot k: element
+ * l + k * RWG), longer ones re-read per pass with NU loads in flight. Same sums in the same order
+ * either way. */
 __kernel void ln_fwd_wg(__global const IN_T* x, __global IN_T* y, __global S_T* mean,
                         __global S_T* rstd, __global const IN_T* w, __global const IN_T* b,
                         nplan_t pl, PT eps)
 {
     __local ACC sh[RWG];
-    long r = get_group_id(0), n = pl.n;
+    long r = get_group_id(0), n = pl.n, l = get_local_id(0), i;
     __global const IN_T* xr = x + pl.off[0] + r * n;
     __global IN_T* yr = y + pl.off[1] + r * n;
+    __global const IN_T* wr = w + pl.off[4];
+    __global const IN_T* br = b + pl.off[5];
+    int hw = HAS(pl, 4), hb = HAS(pl, 5);
     ACC m, v;
-    row_moments_wg(xr, n, sh, &m, &v);
-    T mt = (T)m, rt = ln_stats(mean, rstd, &pl, r, m, v, eps, get_local_id(0) == 0);
-    for (long i = get_local_id(0); i < n; i += RWG) {
-        T o = (LOAD_IN(xr, i) - mt) * rt;
-        if (HAS(pl, 4))
-            o = o * LOAD_IN(w, pl.off[4] + i);
-        if (HAS(pl, 5))
-            o = o + LOAD_IN(b, pl.off[5] + i);
-        STORE_T(yr, i, o);
+    if (n <= LN_REG * RWG) {
+#define LF_LOAD(k, a) T v_##k = l + k * RWG < n ? LOAD_IN(xr, l + k * RWG) : (T)0;
+#define LF_SUM(k, a) if (l + k * RWG < n) s += CVS(v_##k);
+#define LF_SQ(k, a) if (l + k * RWG < n) { ACC d = CVS(v_##k) - m; q += d * d; }
+#define LF_AFF(k, a)                                                                           \
+        T w_##k = hw && l + k * RWG < n ? LOAD_IN(wr, l + k * RWG) : (T)0;                     \
+        T b_##k = hb && l + k * RWG < n ? LOAD_IN(br, l + k * RWG) : (T)0;
+#define LF_OUT(k, a) if (l + k * RWG < n) LN_OUT(yr, l + k * RWG, v_##k, w_##k, b_##k)
+        ACC s = 0, q = 0;
+        REP_LN(LF_LOAD, 0)
+        REP_LN(LF_SUM, 0)
+        m = wg_sum(s, sh) / n;
+        REP_LN(LF_SQ, 0)
+        v = wg_sum(q, sh) / n;
+        T mt = (T)m, rt = ln_stats(mean, rstd, &pl, r, m, v, eps, l == 0);
+        REP_LN(LF_AFF, 0)
+        REP_LN(LF_OUT, 0)
+        return;
     }
+    row_moments_wg(xr, n, sh, &m, &v);
+    T mt = (T)m, rt = ln_stats(mean, rstd, &pl, r, m, v, eps, l == 0);
+#define LS_LOAD(k, a)                                                                          \
+    T v_##k = LOAD_IN(xr, i + k * RWG);                                                        \
+    T w_##k = hw ? LOAD_IN(wr, i + k * RWG) : (T)0;                                            \
+    T b_##k = hb ? LOAD_IN(br, i + k * RWG) : (T)0;
+#define LS_OUT(k, a) LN_OUT(yr, i + k * RWG, v_##k, w_##k, b_##k)
+    for (i = l; i + (NU - 1) * RWG < n; i += NU * RWG) {
+        REP_NU(LS_LOAD, 0)
+        REP_NU(LS_OUT, 0)
+    }
+    for (; i < n; i += RWG)
+        LN_OUT(yr, i, LOAD_IN(xr, i), hw ? LOAD_IN(wr, i) : (T)0, hb ? LOAD_IN(br, i) : (T)0)
 }
 
 /* input gradient of a row: gi = r * (g*w - mean(g*w) - xhat * mean(g*w*xhat)), with the two
@@ -189,32 +262,73 @@ __kernel void ln_bwd_seq(__global IN_T* gi, __global const IN_T* g, __global con
     }
 }
 
+/* one row element's contributions to the two sums, and its input gradient */
+#define LNB_ACC(gv, xv, wv)                                                                    \
+    {                                                                                          \
+        ACC gw_ = CVS(gv) * (hw ? CVS(wv) : (ACC)1);                                           \
+        a += gw_;                                                                              \
+        c += gw_ * (CVS(xv) - md);                                                             \
+    }
+#define LNB_OUT(i, gv, xv, wv)                                                                 \
+    {                                                                                          \
+        T gw_ = (gv);                                                                          \
+        if (hw)                                                                                \
+            gw_ = gw_ * (wv);                                                                  \
+        STORE_T(out, i, rs * (gw_ - k1 - ((xv) - m) * rs * k2));                               \
+    }
+
+/* GPUs: as ln_fwd_wg, g, x (and w) of rows up to LN_REG * RWG held in registers between the
+ * two passes; both sums folded by one tree (wg_sum2) */
 __kernel void ln_bwd_wg(__global IN_T* gi, __global const IN_T* g, __global const IN_T* x,
                         __global const S_T* mean, __global const S_T* rstd,
                         __global const IN_T* w, nplan_t pl)
 {
-    __local ACC sh[RWG];
-    long r = get_group_id(0), n = pl.n, l = get_local_id(0);
+    __local ACC sh[2 * RWG];
+    long r = get_group_id(0), n = pl.n, l = get_local_id(0), i;
     __global const IN_T* gr = g + pl.off[1] + r * n;
     __global const IN_T* xr = x + pl.off[2] + r * n;
+    __global const IN_T* wr = w + pl.off[5];
     __global IN_T* out = gi + pl.off[0] + r * n;
     T m = (T)mean[pl.off[3] + r], rs = (T)rstd[pl.off[4] + r];
     ACC md = m, a = 0, c = 0;
     int hw = HAS(pl, 5);
-    for (long i = l; i < n; i += RWG) {
-        ACC gw = CVS(LOAD_IN(gr, i)) * (hw ? CVS(LOAD_IN(w, pl.off[5] + i)) : (ACC)1);
-        a += gw;
-        c += gw * (CVS(LOAD_IN(xr, i)) - md);
+    if (n <= LN_REG * RWG) {
+#define LB_LOAD(k, a_)                                                                         \
+        int in_##k = l + k * RWG < n;                                                          \
+        T g_##k = in_##k ? LOAD_IN(gr, l + k * RWG) : (T)0;                                    \
+        T x_##k = in_##k ? LOAD_IN(xr, l + k * RWG) : (T)0;                                    \
+        T w_##k = hw && in_##k ? LOAD_IN(wr, l + k * RWG) : (T)0;
+#define LB_ACC(k, a_) if (in_##k) LNB_ACC(g_##k, x_##k, w_##k)
+#define LB_OUT(k, a_) if (in_##k) LNB_OUT(l + k * RWG, g_##k, x_##k, w_##k)
+        REP_LN(LB_LOAD, 0)
+        REP_LN(LB_ACC, 0)
+        wg_sum2(&a, &c, sh);
+        c *= (ACC)rs;
+        T k1 = (T)(a / n), k2 = (T)(c / n);
+        REP_LN(LB_OUT, 0)
+        return;
     }
-    a = wg_sum(a, sh);
-    c = wg_sum(c, sh) * (ACC)rs;
+#define LBS_LOAD(k, a_)                                                                        \
+    T g_##k = LOAD_IN(gr, i + k * RWG);                                                        \
+    T x_##k = LOAD_IN(xr, i + k * RWG);                                                        \
+    T w_##k = hw ? LOAD_IN(wr, i + k * RWG) : (T)0;
+#define LBS_ACC(k, a_) LNB_ACC(g_##k, x_##k, w_##k)
+#define LBS_OUT(k, a_) LNB_OUT(i + k * RWG, g_##k, x_##k, w_##k)
+    for (i = l; i + (NU - 1) * RWG < n; i += NU * RWG) {
+        REP_NU(LBS_LOAD, 0)
+        REP_NU(LBS_ACC, 0)
+    }
+    for (; i < n; i += RWG)
+        LNB_ACC(LOAD_IN(gr, i), LOAD_IN(xr, i), hw ? LOAD_IN(wr, i) : (T)0)
+    wg_sum2(&a, &c, sh);
+    c *= (ACC)rs;
     T k1 = (T)(a / n), k2 = (T)(c / n);
-    for (long i = l; i < n; i += RWG) {
-        T gw = LOAD_IN(gr, i);
-        if (hw)
-            gw = gw * LOAD_IN(w, pl.off[5] + i);
-        STORE_T(out, i, rs * (gw - k1 - (LOAD_IN(xr, i) - m) * rs * k2));
+    for (i = l; i + (NU - 1) * RWG < n; i += NU * RWG) {
+        REP_NU(LBS_LOAD, 0)
+        REP_NU(LBS_OUT, 0)
     }
+    for (; i < n; i += RWG)
+        LNB_OUT(i, LOAD_IN(gr, i), LOAD_IN(xr, i), hw ? LOAD_IN(wr, i) : (T)0)
 }
 
 /* ---- group norm: rows of C/G channels of S elements; buffers x, y, mean, rstd, w, b ---------
@@ -300,11 +414,37 @@ __kernel void gn_fwd_wg(__global const IN_T* x, __global IN_T* y, __global S_T* 
 #define USES_ROW_sqdev 0
 #define USES_ROW_gdot 0
 #define USES_ROW_lnaff 1
+#define USES_A1_sum 0
+#define USES_A1_sqdev 0
+#define USES_A1_gdot 1
+#define USES_A1_lnaff 1
 
 /* the row statistics of row n (lnaff), as T */
 #define ROW_STATS(mode, n)                                                                     \
     T rm = USES_ROW_##mode ? (T)s0[pl.off[2] + (n)] : (T)0;                                    \
     T rr = USES_ROW_##mode ? (T)s1[pl.off[3] + (n)] : (T)0;
+
+/* GPU slots (REP_NU): slot k loads the element at offset o_k (from xc, gc) of row nr_k, and its
+ * row statistics, then folds it in; CW_POS gives a chan_wg lane's slot the lane's position and
+ * steps that by RWG elements (CW_STEP: within a channel's run of S, then to the next row's run,
+ * no division) */
+#define CH_LOAD(k, mode)                                                                       \
+    T x_##k = LOAD_IN(xc, o_##k);                                                              \
+    T g_##k = USES_G_##mode ? LOAD_IN(gc, o_##k) : (T)0;                                       \
+    T rm_##k = USES_ROW_##mode ? (T)s0[pl.off[2] + nr_##k] : (T)0;                             \
+    T rr_##k = USES_ROW_##mode ? (T)s1[pl.off[3] + nr_##k] : (T)0;
+#define CH_ACC(k, mode) ACCUM_##mode(a0, a1, x_##k, g_##k, cm, rm_##k, rr_##k, CVS);
+#define CW_STEP                                                                                \
+    s += r1;                                                                                   \
+    n += q1;                                                                                   \
+    o += d1;                                                                                   \
+    if (s >= S) {                                                                              \
+        s -= S;                                                                                \
+        n++;                                                                                   \
+        o += CS - S;                                                                           \
+    }
+#define CW_POS(k, mode) long o_##k = o, nr_##k = n; CW_STEP
+#define CC_POS(k, mode) long nr_##k = n + k, o_##k = nr_##k * C;
 
 #define DEF_CHAN(mode)                                                                         \
 __kernel void chan_runs_##mode(__global const IN_T* x, __global const IN_T* g,                 \
@@ -342,20 +482,29 @@ __kernel void chan_wg_##mode(__global const IN_T* x, __global const IN_T* g,    
                              __global const S_T* s0, __global const S_T* s1,                   \
                              __global ACC* part, nplan_t pl)                                   \
 {                                                                                              \
-    __local ACC sh[RWG];                                                                       \
-    long j = get_group_id(0), C = pl.C, S = pl.S;                                              \
-    long p = j / C, c = j - p * C, n0 = p * pl.chunk, n1 = min(pl.rows, n0 + pl.chunk);       \
+    __local ACC sh[2 * RWG];                                                                   \
+    long j = get_group_id(0), C = pl.C, S = pl.S, CS = C * S;                                  \
+    long p = j / C, c = j - p * C, e1 = min(pl.rows * S, (p + 1) * pl.chunk);                 \
+    long e = p * pl.chunk + get_local_id(0), n = e / S, s = e - n * S, o = n * CS + s;         \
+    long q1 = RWG / S, r1 = RWG - q1 * S, d1 = q1 * CS + r1;                                   \
+    __global const IN_T* xc = x + pl.off[0] + c * S;                                           \
+    __global const IN_T* gc = g + pl.off[1] + c * S;                                           \
     ACC cm = USES_CM_##mode ? CVS(s0[pl.off[2] + c]) : (ACC)0;                                 \
     ACC a0 = 0, a1 = 0;                                                                        \
-    for (long e = get_local_id(0); e < (n1 - n0) * S; e += RWG) {                              \
-        long n = n0 + e / S, k = (n * C + c) * S + e % S;                                      \
-        ROW_STATS(mode, n)                                                                     \
-        T xs = LOAD_IN(x, pl.off[0] + k);                                                      \
-        T gs = USES_G_##mode ? LOAD_IN(g, pl.off[1] + k) : (T)0;                               \
-        ACCUM_##mode(a0, a1, xs, gs, cm, rm, rr, CVS);                                         \
+    for (; e + (NU - 1) * RWG < e1; e += NU * RWG) {                                           \
+        REP_NU(CW_POS, mode)                                                                   \
+        REP_NU(CH_LOAD, mode)                                                                  \
+        REP_NU(CH_ACC, mode)                                                                   \
     }                                                                                          \
-    a0 = wg_sum(a0, sh);                                                                       \
-    a1 = wg_sum(a1, sh);                                                                       \
+    for (; e < e1; e += RWG) {                                                                 \
+        CW_POS(0, mode)                                                                        \
+        CH_LOAD(0, mode)                                                                       \
+        CH_ACC(0, mode)                                                                        \
+    }                                                                                          \
+    if (USES_A1_##mode)                                                                        \
+        wg_sum2(&a0, &a1, sh);                                                                 \
+    else                                                                                       \
+        a0 = wg_sum(a0, sh);                                                                   \
     if (get_local_id(0) == 0) {                                                                \
         part[(p * C + c) * 2] = a0;                                                            \
         part[(p * C + c) * 2 + 1] = a1;                                                        \
@@ -391,6 +540,26 @@ __kernel void chan_cols_##mode(__global const IN_T* x, __global const IN_T* g,  
         }                                                                                      \
         return;                                                                                \
     }                                                                                          \
+    if (RCOLS == 1) {                                                                          \
+        ACC cm = USES_CM_##mode ? CVS(s0[pl.off[2] + c0]) : (ACC)0;                            \
+        ACC a0 = 0, a1 = 0;                                                                    \
+        __global const IN_T* xc = x + pl.off[0] + c0;                                          \
+        __global const IN_T* gc = g + pl.off[1] + c0;                                          \
+        long n = n0;                                                                           \
+        for (; n + NU <= n1; n += NU) {                                                        \
+            REP_NU(CC_POS, mode)                                                               \
+            REP_NU(CH_LOAD, mode)                                                              \
+            REP_NU(CH_ACC, mode)                                                               \
+        }                                                                                      \
+        for (; n < n1; n++) {                                                                  \
+            CC_POS(0, mode)                                                                    \
+            CH_LOAD(0, mode)                                                                   \
+            CH_ACC(0, mode)                                                                    \
+        }                                                                                      \
+        out[0] = a0;                                                                           \
+        out[1] = a1;                                                                           \
+        return;                                                                                \
+    }                                                                                          \
     for (int k = 0; k < jn; k++) {                                                             \
         ACC cm = USES_CM_##mode ? CVS(s0[pl.off[2] + c0 + k]) : (ACC)0;                        \
         ACC a0 = 0, a1 = 0;                                                                    \
@@ -410,6 +579,30 @@ DEF_CHAN(sqdev)
 DEF_CHAN(gdot)
 DEF_CHAN(lnaff)
 
+/* the sums over parts, in part order, of channel c's two partials. GPUs run a work-item per
+ * channel, few lanes each walking up to a few hundred partials (from L2): they load 8 at once
+ * before adding them in order (the same sums) */
+FN void part_sums(__global const ACC* part, long C, long parts, long c, ACC* s0, ACC* s1)
+{
+    ACC a0 = 0, a1 = 0;
+    long p = 0;
+#if NN_GPU
+#define PS_LOAD(k, a)                                                                          \
+    ACC u_##k = part[((p + k) * C + c) * 2], v_##k = part[((p + k) * C + c) * 2 + 1];
+#define PS_ADD(k, a) a0 += u_##k; a1 += v_##k;
+    for (; p + 8 <= parts; p += 8) {
+        REP8(PS_LOAD, 0)
+        REP8(PS_ADD, 0)
+    }
+#endif
+    for (; p < parts; p++) {
+        a0 += part[(p * C + c) * 2];
+        a1 += part[(p * C + c) * 2 + 1];
+    }
+    *s0 = a0;
+    *s1 = a1;
+}
+
 /* out0[c] = (sum over parts of partial 0) / div, out1[c] = sum of partial 1, in their dtypes
  * (codes); either output optional (flags bits 0, 1; offsets off[0], off[1]) */
 __kernel void chan_finish(__global const ACC* part, __global void* out0, __global void* out1,
@@ -418,11 +611,8 @@ __kernel void chan_finish(__global const ACC* part, __global void* out0, __globa
     long c = get_global_id(0), C = pl.C;
     if (c >= C)
         return;
-    ACC a0 = 0, a1 = 0;
-    for (long p = 0; p < pl.parts; p++) {
-        a0 += part[(p * C + c) * 2];
-        a1 += part[(p * C + c) * 2 + 1];
-    }
+    ACC a0, a1;
+    part_sums(part, C, pl.parts, c, &a0, &a1);
     if (HAS(pl, 0))
         store_any(out0, pl.off[0] + c, code0, a0 / (ACC)div);
     if (HAS(pl, 1))
@@ -447,9 +637,8 @@ __kernel void bn_fwd_finish(__global const ACC* part, __global const S_T* mean, 
     long c = get_global_id(0), C = pl.C;
     if (c >= C)
         return;
-    ACC q = 0;
-    for (long p = 0; p < pl.parts; p++)
-        q += part[(p * C + c) * 2];
+    ACC q, unused;
+    part_sums(part, C, pl.parts, c, &q, &unused);
     S_T m = mean[pl.off[0] + c], v = (S_T)(q / (ACC)pl.n);
     var[pl.off[1] + c] = v;
     S_T k = (S_T)1 / sqrt(v + (S_T)eps);
@@ -478,11 +667,8 @@ __kernel void bn_bwd_finish(__global const ACC* part, __global const S_T* mean,
     long c = get_global_id(0), C = pl.C;
     if (c >= C)
         return;
-    ACC a0 = 0, a1 = 0;
-    for (long p = 0; p < pl.parts; p++) {
-        a0 += part[(p * C + c) * 2];
-        a1 += part[(p * C + c) * 2 + 1];
-    }
+    ACC a0, a1;
+    part_sums(part, C, pl.parts, c, &a0, &a1);
     S_T sg = (S_T)a0, sgx = (S_T)a1, n = (S_T)pl.n;
     S_T is = (S_T)1 / sqrt(var[pl.off[1] + c] + (S_T)eps);
     if (HAS(pl, 3)) {

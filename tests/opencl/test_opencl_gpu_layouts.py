@@ -178,11 +178,16 @@ def bn_setup(shape, dt=ember.float32, affine=True, stat_dt=ember.float32):
     return x, w, b, rm, rv
 
 
-@pytest.mark.parametrize("variant", ["cpu", "gpu"])
-def test_batch_norm_train_launch_counts(ocl, backend, monkeypatch, variant):
+@pytest.mark.parametrize("variant,split", [("cpu", False), ("gpu", False), ("gpu", True)])
+def test_batch_norm_train_launch_counts(ocl, backend, monkeypatch, variant, split):
     """Forward: sum + finish, sqdev + bn_fwd_finish, chan_affine (was 17 launches); backward
-    adds gdot, bn_bwd_finish, chan_affine (was 17 more)."""
+    adds gdot, bn_bwd_finish, chan_affine (was 17 more). `split`: the GPU channel reductions
+    forced into many parts (still one launch each)."""
     monkeypatch.setattr(backend, "_reduce_variant", variant, raising=False)
+    if split:
+        from ember.backends.opencl import nn_kernels
+        monkeypatch.setattr(nn_kernels, "_GPU_GROUPS_PER_CU", 1000)
+        monkeypatch.setattr(nn_kernels, "_GPU_MIN_ELEMS", 1)
     x, w, b, rm, rv = bn_setup((8, 16, 10, 10))
     go = sample(tuple(x.shape), 8).to(x.device)
 

@@ -9,11 +9,14 @@ floating input dtype; float16 / bfloat16 compute in float as on the CPU.
 Work layout by device class (``_reduce_variant`` overrides it, as for the reductions: the tests
 run the GPU kernels on PoCL too): CPU runtimes run a work-item per row (sample, channel) with
 16-wide loops; GPUs a work-group per row when rows are long. Per-channel sums over many rows are
-split in parts combined in order by a second kernel; batch norm in training fuses its per-channel
-arithmetic into those finishing kernels (batch_norm_train, batch_norm_train_backward: five and
-three launches, where the ember-op path takes 17 each). The elementwise pieces (channel affine,
-cross-entropy gradient) run a work-item per row on CPU runtimes too (the strided per-element
-launch of launch.py measured 3-15x slower there) and a work-item per element on GPUs.
+split in parts combined in order by a second kernel (on GPUs ranges of elements, enough
+work-groups to fill every compute unit several times, each lane keeping 4 loads in flight: HBM
+is latency-bound otherwise; see _chan_split and norm.cl); batch norm in training fuses its
+per-channel arithmetic into those finishing kernels (batch_norm_train,
+batch_norm_train_backward: five and three launches, where the ember-op path takes 17 each). The
+elementwise pieces (channel affine, cross-entropy gradient) run a work-item per row on CPU
+runtimes too (the strided per-element launch of launch.py measured 3-15x slower there) and a
+work-item per element on GPUs.
 
 Host waits: cross_entropy returns its totals and the first out-of-range target as Python numbers,
 so it reads one small buffer (3 words per part). ctc_loss and ctc_loss_backward are a documented
@@ -33,6 +36,15 @@ NPLAN_DTYPE = np.dtype([("p", np.int64, (_NPLAN,))])
 # elements a part of a channel reduction reduces at least: a CPU work-item's loop is cheap, a GPU
 # one walks its rows serially and needs many parallel parts instead
 _MIN_PART = {"cpu": 2048, "gpu": 256}
+# The GPU layout of the channel reductions. chan_wg (S > 1) splits each channel's N * S elements
+# in ranges (not rows: N may be 1), one work-group each, C * parts >= _GPU_GROUPS_PER_CU work-groups
+# per compute unit: 128 channels as 128 work-groups on a 132-CU GPU leave it latency-bound, and a
+# range per lane-round too short to pay for its tree (64 parts of one row each, 2 trees of 8
+# barriers per 784 elements, was the old split). chan_cols (S == 1) keeps _want() lanes with
+# parts of _GPU_MIN_ROWS rows at least (its lanes load NU = 4 rows at a time, norm.cl).
+_GPU_GROUPS_PER_CU = 4
+_GPU_MIN_ELEMS = 2048         # a chan_wg part: two rounds of 4 loads per lane of 256 at least
+_GPU_MIN_ROWS = 16            # a chan_cols part on GPUs: four rounds of 4 loads
 _MAX_PARTS = 256              # parts of the cross-entropy totals (the host reads 3 words each)
 
 
@@ -66,6 +78,22 @@ def _plan(offsets, rows=0, n=0, C=0, S=0, G=0, parts=1, chunk=0, flags=0):
 
 def _stat_dtype(dt):
     return _dt.float64 if dt is _dt.float64 else _dt.float32
+
+
+def _chan_split(kind, variant, N, C, S, jobs, work, want, cu):
+    """(parts, chunk) of a channel reduction of `kind` over (N, C, S): `jobs` lanes (or work-
+    groups) per part, `work` elements per job. chan_wg: ranges of `chunk` elements of a channel's
+    N * S (C * parts >= _GPU_GROUPS_PER_CU * cu work-groups, ranges of _GPU_MIN_ELEMS at least);
+    the others: ranges of `chunk` rows, `want` lanes in all."""
+    if kind == "wg":
+        M = N * S
+        parts = max(1, min(_cdiv(_GPU_GROUPS_PER_CU * max(1, cu), C), M // _GPU_MIN_ELEMS))
+        chunk = _cdiv(M, parts)
+        return _cdiv(M, chunk), chunk
+    least = _GPU_MIN_ROWS if variant == "gpu" and kind == "cols" else _MIN_PART[variant]
+    parts = 1 if jobs >= want else max(1, min(N, _cdiv(want, jobs), work // least))
+    chunk = _cdiv(N, parts)
+    return _cdiv(N, chunk), chunk
 
 
 def _geometry(sizes, strides):
@@ -190,13 +218,10 @@ class NNKernels:
             kind, jobs, work = "cols", _cdiv(C, cols), N * cols
         else:
             kind, jobs, work = ("wg" if gpu else "runs"), C, N * S
-        want = self._want()
-        parts = 1 if jobs >= want else max(1, min(N, _cdiv(want, jobs),
-                                                  work // _MIN_PART[self._rvariant()]))
-        chunk = _cdiv(N, parts)
-        parts = _cdiv(N, chunk)
         if kind == "wg" and self._nkernel(prog, "chan_wg_" + mode, "bbbbbn")[1] < self._rwg():
             kind = "runs"
+        parts, chunk = _chan_split(kind, self._rvariant(), N, C, S, jobs, work, self._want(),
+                                   self.dev.compute_units)
         part = self._scratch(parts * C * 2, self._acc_dtype(x.dtype))
         ts = (x, g, s0, s1, part)
         pl = _plan([_off(t) for t in ts], rows=N, C=C, S=S, parts=parts, chunk=chunk)
