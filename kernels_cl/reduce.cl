@@ -15,12 +15,22 @@
  *                    within ~2 ulp where float lanes over 512 were ~4). CPU runtimes; on GPUs when
  *                    each output reduces few elements.
  *   red_wg_<op>      one work-group per (output, part): lanes stride through the range (coalesced
- *                    when runs are contiguous), then a tree in local memory. GPUs.
+ *                    when runs are contiguous), 4 loads per lane issued before they are combined,
+ *                    then a tree in local memory. GPUs.
  *   red_cols_<op>    the innermost kept dim is innermost in memory (x.sum(0)): a work-item takes
  *                    RCW neighbouring outputs and walks the reduced elements, so the loads of one
  *                    row are contiguous (128 columns, vectorized, on CPUs; 1 on GPUs, coalesced
- *                    across work-items).
+ *                    across work-items, 4 rows' loads in flight, the rows split in parts when
+ *                    the columns are too few to fill the device).
  *   red_finish_<op>  outputs whose range was split in parts: combine the partials in order.
+ *   red_finish_wg_<op>  the same with a work-group per output, lanes strided over the parts and a
+ *                    tree (GPUs, many parts: one work-item's chain of L2 loads would be slower
+ *                    than the reduction itself).
+ * GPUs: HBM needs many bytes in flight (Little's law: ~4.8 TB/s x ~600 ns ~ 3 MB, ~22 KB per SM
+ * of an H200, where one 4-byte load per lane of 2048 lanes is 8 KB), hence the 4 independent
+ * loads per lane and enough work-groups / work-items (parts) to fill every compute unit. The
+ * unrolled loops combine in the order of the one-at-a-time loop (same bits), so every kernel
+ * stays deterministic: fixed trees, partials combined in a fixed order, no atomics.
  * Floating accumulators are double (float without fp64), integer ones int64.
  */
 #include "reduce_common.h"
@@ -158,19 +168,6 @@ FN ACC range_##op(__global const IN_T* x, const rplan_t* p, long base, long lo, 
         rem /= pl.rs[d];                                                                       \
         roff += idx[d] * pl.ris[d];                                                            \
     }
-#define RWALK_NEXT                                                                             \
-    {                                                                                          \
-        int d = RMAXR - 1;                                                                     \
-        idx[d]++;                                                                              \
-        roff += pl.ris[d];                                                                     \
-        while (d > 0 && idx[d] >= pl.rs[d]) {                                                  \
-            roff -= idx[d] * pl.ris[d];                                                        \
-            idx[d] = 0;                                                                        \
-            d--;                                                                               \
-            idx[d]++;                                                                          \
-            roff += pl.ris[d];                                                                 \
-        }                                                                                      \
-    }
 
 /* ops whose float lanes work in the input's float type (sums fold short float sums into double,
  * compares and |x| are exact in it) */
@@ -207,6 +204,39 @@ FN ACC range_##op(__global const IN_T* x, const rplan_t* p, long base, long lo, 
             roff += pl.ris[d];                                                                 \
         }                                                                                      \
     }
+
+/* acc combined with the mapped v0 .. v3 in that order (the order of a one-at-a-time loop, so
+ * unrolling changes no bit); the loads are issued before, so a GPU lane has 4 in flight */
+#define COMB4_(op, acc, v0, v1, v2, v3)                                                        \
+    {                                                                                          \
+        ACC m0 = MAP_##op(v0, (ACC)0), m1 = MAP_##op(v1, (ACC)0);                              \
+        ACC m2 = MAP_##op(v2, (ACC)0), m3 = MAP_##op(v3, (ACC)0);                              \
+        acc = COMB_##op(acc, m0);                                                              \
+        acc = COMB_##op(acc, m1);                                                              \
+        acc = COMB_##op(acc, m2);                                                              \
+        acc = COMB_##op(acc, m3);                                                              \
+    }
+
+/* the work-group's lanes' acc combined by a tree in local memory sh[RWG]; the result in sh[0] */
+#define WG_TREE(op, sh, l, acc)                                                                \
+    sh[l] = acc;                                                                               \
+    barrier(CLK_LOCAL_MEM_FENCE);                                                              \
+    for (int s = RWG / 2; s > 0; s >>= 1) {                                                    \
+        if (l < s) {                                                                           \
+            ACC a_ = sh[l], b_ = sh[l + s];                                                    \
+            sh[l] = COMB_##op(a_, b_);                                                         \
+        }                                                                                      \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                          \
+    }
+
+/* which (job, part) a work-item of a column kernel takes: on GPUs neighbouring work-items take
+ * neighbouring columns of the same part (coalesced loads: one row segment per warp), on CPU
+ * runtimes the parts of one job are neighbours (a work-item's columns stay contiguous anyway) */
+#if RCOLS == 1
+#define COLS_JOB(jobs) long k = g / (jobs), ob = g - k * (jobs);
+#else
+#define COLS_JOB(jobs) long k = g % pl.parts, ob = g / pl.parts;
+#endif
 
 /* acc[j] of the column kernel. CPUs: RCW = 128 neighbouring columns per work-item, as RCV
  * vectors of 16 where they are contiguous (a work-item then reads 512 contiguous bytes of each
@@ -276,13 +306,25 @@ FN ACC range_##op(__global const IN_T* x, const rplan_t* p, long base, long lo, 
 #define RCW 1
 #define COLS_ACC(op)                                                                           \
     ACC acc[1];                                                                                \
-    acc[0] = (ACC)(ID_##op);                                                                   \
-    for (long r = lo; r < hi; r++) {                                                           \
-        ACC v = (ACC)LOAD_IN(x, io + roff);                                                    \
-        ACC m = MAP_##op(v, (ACC)0), a_ = acc[0];                                              \
-        acc[0] = COMB_##op(a_, m);                                                             \
-        RWALK_NEXT                                                                             \
-    }
+    ACC a_ = (ACC)(ID_##op);                                                                   \
+    long L = pl.rs[RMAXR - 1], st = pl.ris[RMAXR - 1];                                         \
+    for (long r = lo; r < hi;) {        /* runs of rows along the innermost reduced dim */     \
+        long cnt = min(L - idx[RMAXR - 1], hi - r), i = 0;                                     \
+        __global const IN_T* q = x + io + roff;                                                \
+        for (; i + 4 <= cnt; i += 4) {  /* 4 rows' loads in flight, combined in row order */   \
+            ACC v0 = (ACC)LOAD_IN(q, i * st), v1 = (ACC)LOAD_IN(q, (i + 1) * st);              \
+            ACC v2 = (ACC)LOAD_IN(q, (i + 2) * st), v3 = (ACC)LOAD_IN(q, (i + 3) * st);        \
+            COMB4_(op, a_, v0, v1, v2, v3)                                                     \
+        }                                                                                      \
+        for (; i < cnt; i++) {                                                                 \
+            ACC v = (ACC)LOAD_IN(q, i * st);                                                   \
+            ACC m = MAP_##op(v, (ACC)0);                                                       \
+            a_ = COMB_##op(a_, m);                                                             \
+        }                                                                                      \
+        r += cnt;                                                                              \
+        RWALK_ADVANCE(cnt)                                                                     \
+    }                                                                                          \
+    acc[0] = a_;
 #endif
 
 /* the kernels of one op (see the header comment) */
@@ -323,7 +365,15 @@ __kernel void red_wg_##op(__global const IN_T* x, __global void* out, __global A
         long off = io;                                                                         \
         for (int d = 0; d < RMAXR; d++)                                                        \
             off += idx[d] * pl.ris[d];                                                         \
-        for (long j = l; j < cnt; j += RWG) {                                                  \
+        long j = l;                                                                            \
+        for (; j + 3 * RWG < cnt; j += 4 * RWG) {     /* 4 loads in flight, then combined */   \
+            ACC v0 = (ACC)LOAD_IN(x, off + j * st);                                            \
+            ACC v1 = (ACC)LOAD_IN(x, off + (j + RWG) * st);                                    \
+            ACC v2 = (ACC)LOAD_IN(x, off + (j + 2 * RWG) * st);                                \
+            ACC v3 = (ACC)LOAD_IN(x, off + (j + 3 * RWG) * st);                                \
+            COMB4_(op, acc, v0, v1, v2, v3)                                                    \
+        }                                                                                      \
+        for (; j < cnt; j += RWG) {                                                            \
             ACC v = (ACC)LOAD_IN(x, off + j * st);                                             \
             ACC m = MAP_##op(v, (ACC)0);                                                       \
             acc = COMB_##op(acc, m);                                                           \
@@ -335,15 +385,7 @@ __kernel void red_wg_##op(__global const IN_T* x, __global void* out, __global A
             idx[d - 1]++;                                                                      \
         }                                                                                      \
     }                                                                                          \
-    sh[l] = acc;                                                                               \
-    barrier(CLK_LOCAL_MEM_FENCE);                                                              \
-    for (int s = RWG / 2; s > 0; s >>= 1) {                                                    \
-        if (l < s) {                                                                           \
-            ACC a_ = sh[l], b_ = sh[l + s];                                                    \
-            sh[l] = COMB_##op(a_, b_);                                                         \
-        }                                                                                      \
-        barrier(CLK_LOCAL_MEM_FENCE);                                                          \
-    }                                                                                          \
+    WG_TREE(op, sh, l, acc)                                                                    \
     if (l == 0) {                                                                              \
         if (pl.parts > 1)                                                                      \
             part[g] = sh[0];                                                                   \
@@ -354,11 +396,12 @@ __kernel void red_wg_##op(__global const IN_T* x, __global void* out, __global A
 __kernel void red_cols_##op(__global const IN_T* x, __global void* out, __global ACC* part,    \
                             rplan_t pl, int ocode, int final, PT scale)                        \
 {                                                                                              \
-    long Lk = pl.ks[RMAXK - 1], nb = (Lk + RCW - 1) / RCW;                                     \
+    long Lk = pl.ks[RMAXK - 1], nb = (Lk + RCW - 1) / RCW, jobs = pl.nout / Lk * nb;           \
     long g = get_global_id(0);                                                                 \
-    if (g >= pl.nout / Lk * nb * pl.parts)                                                     \
+    if (g >= jobs * pl.parts)                                                                  \
         return;                                                                                \
-    long k = g % pl.parts, ob = g / pl.parts, outer = ob / nb, j0 = (ob - outer * nb) * RCW;   \
+    COLS_JOB(jobs)                                                                             \
+    long outer = ob / nb, j0 = (ob - outer * nb) * RCW;                                        \
     long kin = pl.kis[RMAXK - 1], kon = pl.kos[RMAXK - 1], io, oo;                             \
     int jn = (int)min((long)RCW, Lk - j0);                                                     \
     kept_offsets(&pl, outer, RMAXK - 1, &io, &oo);                                             \
@@ -389,6 +432,31 @@ __kernel void red_finish_##op(__global const ACC* part, __global void* out, rpla
         v = COMB_##op(v, b);                                                                   \
     }                                                                                          \
     store_any(out, oo, ocode, finalize(v, pl.nred, final, scale));                             \
+}                                                                                              \
+__kernel void red_finish_wg_##op(__global const ACC* part, __global void* out, rplan_t pl,     \
+                                 int ocode, int final, PT scale)                               \
+{                                                                                              \
+    __local ACC sh[RWG];                                                                       \
+    long o = get_group_id(0), io, oo;                                                          \
+    int l = get_local_id(0);                                                                   \
+    kept_offsets(&pl, o, RMAXK, &io, &oo);                                                     \
+    __global const ACC* q = part + o * pl.parts;                                               \
+    ACC acc = (ACC)(ID_##op);                                                                  \
+    long k = l;                                                                                \
+    for (; k + 3 * RWG < pl.parts; k += 4 * RWG) {                                             \
+        ACC v0 = q[k], v1 = q[k + RWG], v2 = q[k + 2 * RWG], v3 = q[k + 3 * RWG];              \
+        acc = COMB_##op(acc, v0);                                                              \
+        acc = COMB_##op(acc, v1);                                                              \
+        acc = COMB_##op(acc, v2);                                                              \
+        acc = COMB_##op(acc, v3);                                                              \
+    }                                                                                          \
+    for (; k < pl.parts; k += RWG) {                                                           \
+        ACC b = q[k];                                                                          \
+        acc = COMB_##op(acc, b);                                                               \
+    }                                                                                          \
+    WG_TREE(op, sh, l, acc)                                                                    \
+    if (l == 0)                                                                                \
+        store_any(out, oo, ocode, finalize(sh[0], pl.nred, final, scale));                     \
 }
 
 /* lanes: float inputs add, compare and take |x| in float (exact for the compares; sums fold
@@ -429,10 +497,13 @@ DEF_KERNELS(countnz)
  * number and the first NaN wins. values (the input's dtype, copied bit for bit) or indices
  * (int64) may be absent (has_v / has_i = 0). Partials hold the index of each part's winner.
  *   arg_seq     one work-item per (output, part)
- *   arg_wg      one work-group per (output, part), lanes strided, a tree that keeps the lower
- *               index on ties (GPUs)
- *   arg_cols    RCOLS neighbouring outputs per work-item, rows walked in order
+ *   arg_wg      one work-group per (output, part), lanes strided (4 loads in flight), a tree
+ *               that keeps the lower index on ties (GPUs)
+ *   arg_cols    RCOLS neighbouring outputs per work-item, rows walked in order (GPUs: 4 rows'
+ *               loads in flight, neighbouring work-items on neighbouring columns)
  *   arg_finish  the winner among the parts' winners (parts in order, strictly better only)
+ *   arg_finish_wg  the same by a work-group per output (GPUs, many parts): lanes take parts in
+ *               order, the tree keeps the lower index on ties, so the same winner
  */
 FN int better(T x, T best, int is_min)
 {
@@ -561,25 +632,17 @@ __kernel void arg_seq(__global const IN_T* x, __global RAW_T* vals, __global lon
         arg_store(x, vals, inds, io, oo, st, bi, has_v, has_i);
 }
 
-__kernel void arg_wg(__global const IN_T* x, __global RAW_T* vals, __global long* inds,
-                     __global long* part, rplan_t pl, int is_min, int has_v, int has_i)
-{
-    __local T shv[RWG];
-    __local long shi[RWG];
-    long g = get_group_id(0);
-    int l = get_local_id(0);
-    long o = g / pl.parts, k = g - o * pl.parts, io, oo;
-    kept_offsets(&pl, o, RMAXK, &io, &oo);
-    long st = pl.ris[RMAXR - 1], lo = k * pl.chunk, hi = min(pl.nred, lo + pl.chunk);
-    long bi = -1;
-    T best = 0;
-    for (long i = lo + l; i < hi; i += RWG) {
-        T v = LOAD_IN(x, io + i * st);
-        if (bi < 0 || better(v, best, is_min)) {
-            best = v;
-            bi = i;
-        }
+/* best / bi (the first strictly better wins; bi < 0: none yet) updated with element v at i */
+#define ARG_TAKE(v, i)                                                                         \
+    if (bi < 0 || better((v), best, is_min)) {                                                 \
+        best = (v);                                                                            \
+        bi = (i);                                                                              \
     }
+
+/* the work-group's (best, bi) pairs combined by a tree in local memory: the better value wins,
+ * the lower index on ties (so the first extreme, the first NaN); the winner in shv[0], shi[0] */
+FN void arg_tree(__local T* shv, __local long* shi, T best, long bi, int l, int is_min)
+{
     shv[l] = best;
     shi[l] = bi;
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -595,6 +658,34 @@ __kernel void arg_wg(__global const IN_T* x, __global RAW_T* vals, __global long
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
+}
+
+__kernel void arg_wg(__global const IN_T* x, __global RAW_T* vals, __global long* inds,
+                     __global long* part, rplan_t pl, int is_min, int has_v, int has_i)
+{
+    __local T shv[RWG];
+    __local long shi[RWG];
+    long g = get_group_id(0);
+    int l = get_local_id(0);
+    long o = g / pl.parts, k = g - o * pl.parts, io, oo;
+    kept_offsets(&pl, o, RMAXK, &io, &oo);
+    long st = pl.ris[RMAXR - 1], lo = k * pl.chunk, hi = min(pl.nred, lo + pl.chunk);
+    long bi = -1;
+    T best = 0;
+    long i = lo + l;
+    for (; i + 3 * RWG < hi; i += 4 * RWG) {     /* 4 loads in flight, then taken in order */
+        T v0 = LOAD_IN(x, io + i * st), v1 = LOAD_IN(x, io + (i + RWG) * st);
+        T v2 = LOAD_IN(x, io + (i + 2 * RWG) * st), v3 = LOAD_IN(x, io + (i + 3 * RWG) * st);
+        ARG_TAKE(v0, i)
+        ARG_TAKE(v1, i + RWG)
+        ARG_TAKE(v2, i + 2 * RWG)
+        ARG_TAKE(v3, i + 3 * RWG)
+    }
+    for (; i < hi; i += RWG) {
+        T v = LOAD_IN(x, io + i * st);
+        ARG_TAKE(v, i)
+    }
+    arg_tree(shv, shi, best, bi, l, is_min);
     if (l == 0) {
         if (pl.parts > 1)
             part[g] = shi[0];
@@ -603,14 +694,23 @@ __kernel void arg_wg(__global const IN_T* x, __global RAW_T* vals, __global long
     }
 }
 
+/* arg_cols' take of element v at row r: strictly better, or the first NaN */
+#define COL_TAKE(v, r)                                                                         \
+    {                                                                                          \
+        int take = !ISNAN(best) && ((is_min ? (v) < best : (v) > best) || ISNAN(v));           \
+        best = take ? (v) : best;                                                              \
+        b = take ? (r) : b;                                                                    \
+    }
+
 __kernel void arg_cols(__global const IN_T* x, __global RAW_T* vals, __global long* inds,
                        __global long* part, rplan_t pl, int is_min, int has_v, int has_i)
 {
-    long Lk = pl.ks[RMAXK - 1], nb = (Lk + RCOLS - 1) / RCOLS;
+    long Lk = pl.ks[RMAXK - 1], nb = (Lk + RCOLS - 1) / RCOLS, jobs = pl.nout / Lk * nb;
     long g = get_global_id(0);
-    if (g >= pl.nout / Lk * nb * pl.parts)
+    if (g >= jobs * pl.parts)
         return;
-    long k = g % pl.parts, ob = g / pl.parts, outer = ob / nb, j0 = (ob - outer * nb) * RCOLS;
+    COLS_JOB(jobs)
+    long outer = ob / nb, j0 = (ob - outer * nb) * RCOLS;
     long kin = pl.kis[RMAXK - 1], kon = pl.kos[RMAXK - 1], st = pl.ris[RMAXR - 1], io, oo;
     int jn = (int)min((long)RCOLS, Lk - j0);
     kept_offsets(&pl, outer, RMAXK - 1, &io, &oo);
@@ -636,6 +736,25 @@ __kernel void arg_cols(__global const IN_T* x, __global RAW_T* vals, __global lo
         vstore16(BI, 0, bi);
     } else
 #endif
+#if RCOLS == 1
+    {                                   /* GPUs: 4 rows' loads in flight, taken in row order */
+        T best = LOAD_IN(x, io + lo * st);
+        long b = lo, r = lo + 1;
+        for (; r + 4 <= hi; r += 4) {
+            T v0 = LOAD_IN(x, io + r * st), v1 = LOAD_IN(x, io + (r + 1) * st);
+            T v2 = LOAD_IN(x, io + (r + 2) * st), v3 = LOAD_IN(x, io + (r + 3) * st);
+            COL_TAKE(v0, r)
+            COL_TAKE(v1, r + 1)
+            COL_TAKE(v2, r + 2)
+            COL_TAKE(v3, r + 3)
+        }
+        for (; r < hi; r++) {
+            T v = LOAD_IN(x, io + r * st);
+            COL_TAKE(v, r)
+        }
+        bi[0] = b;
+    }
+#else
     {
         T best[RCOLS];
         for (int j = 0; j < RCOLS && j < jn; j++) {
@@ -652,6 +771,7 @@ __kernel void arg_cols(__global const IN_T* x, __global RAW_T* vals, __global lo
             }
         }
     }
+#endif
     long o0 = outer * Lk + j0;
     for (int j = 0; j < RCOLS && j < jn; j++) {
         if (pl.parts > 1)
@@ -680,4 +800,29 @@ __kernel void arg_finish(__global const IN_T* x, __global RAW_T* vals, __global 
         }
     }
     arg_store(x, vals, inds, io, oo, st, bi, has_v, has_i);
+}
+
+/* arg_finish for many parts (GPUs, few outputs): a work-group per output, lanes take the parts
+ * l, l + RWG, ... in order, then the tree; the same winner as arg_finish (ties: lower index) */
+__kernel void arg_finish_wg(__global const IN_T* x, __global RAW_T* vals, __global long* inds,
+                            __global const long* part, rplan_t pl, int is_min, int has_v,
+                            int has_i)
+{
+    __local T shv[RWG];
+    __local long shi[RWG];
+    long o = get_group_id(0), io, oo;
+    int l = get_local_id(0);
+    kept_offsets(&pl, o, RMAXK, &io, &oo);
+    long st = pl.ris[RMAXR - 1];
+    __global const long* q = part + o * pl.parts;
+    long bi = -1;
+    T best = 0;
+    for (long k = l; k < pl.parts; k += RWG) {
+        long i = q[k];
+        T v = LOAD_IN(x, io + i * st);
+        ARG_TAKE(v, i)
+    }
+    arg_tree(shv, shi, best, bi, l, is_min);
+    if (l == 0)
+        arg_store(x, vals, inds, io, oo, st, shi[0], has_v, has_i);
 }

@@ -18,7 +18,12 @@ contiguous copy). Then one of two shapes of kernel runs, chosen per device class
   softmax) and walks the rows. Sorts: a work-item merge-sorts a whole line when there are
   enough lines.
 * GPUs: a work-group per output with lanes striding through it and a tree in local memory; a
-  work-item per output column when the kept dim is innermost (coalesced across work-items);
+  work-item per output column when the kept dim is innermost (coalesced across work-items).
+  HBM wants many bytes in flight (~22 KB per SM of an H200), so each lane issues 4 independent
+  loads before combining them (in the one-at-a-time order: same bits), column rows are split
+  in parts whenever the columns alone leave the device short of 4 x 256 work-items per compute
+  unit (x.sum(0) of 8192 x 8192: 16 parts), and many partials are combined by a work-group per
+  output rather than one work-item's chain of loads;
   sorts: a bitonic network in local memory per line (or block of SLB elements, then merge
   passes in which every element finds its place by a binary search).
 
@@ -154,6 +159,14 @@ class ReduceKernels:
         kernel anew for each work-group size it meets)."""
         return 64 if self._rvariant() == "gpu" else 16
 
+    # GPU plan thresholds (class attributes: the tests lower them to reach the paths with small
+    # tensors). Column kernels split the rows in parts of at least this many rows when the
+    # columns alone do not fill the device; partials of this many parts or more are combined by a
+    # work-group per output (a lone work-item reading the 528 partials of an H200-wide sum(all)
+    # one L2 round trip after another would take tens of us, a good part of the reduction).
+    _gpu_cols_min_rows = 64
+    _gpu_finish_wg_parts = 64
+
     def _want(self):
         """How many parallel jobs keep the device busy."""
         cu = max(1, self.dev.compute_units)
@@ -247,8 +260,7 @@ class ReduceKernels:
                 if kw[1] < self._rwg():
                     use_wg = False
             if use_wg:
-                groups = max(1, want // 256)
-                parts = 1 if nout >= groups else min(_cdiv(groups, nout), _cdiv(nred, 256 * 8))
+                parts = self._wg_parts(nout, nred)
             else:
                 kw = self._rkernel(prog, f"red_seq_{kname}", "bbbsiip")
                 parts = 1 if nout >= want or nred < 16384 else min(_cdiv(want, nout),
@@ -258,12 +270,9 @@ class ReduceKernels:
             kw = self._rkernel(prog, f"red_cols_{kname}", "bbbsiip")
             cols = 1 if gpu else 128
             jobs = nout // kept[-1][0] * _cdiv(kept[-1][0], cols)
-            parts = 1 if jobs >= want or nred < 4096 else min(_cdiv(want, jobs), _cdiv(nred, 256))
+            parts = self._cols_parts(jobs, nred, 4096, 256)
             use_wg = False
-        chunk = nred
-        if parts > 1:
-            chunk = _cdiv(_cdiv(nred, parts), 64) * 64
-            parts = _cdiv(nred, chunk)
+        parts, chunk = _chunked(nred, parts)
         _set_parts(p, parts, chunk)
         plan = p.view(RPLAN_DTYPE)[0]
         part = self._scratch(nout * parts, self._acc_dtype(x.dtype)) if parts > 1 else None
@@ -274,8 +283,38 @@ class ReduceKernels:
         else:
             self._run_items(kw, jobs * parts, args)
         if parts > 1:
+            if self._finish_wg(parts):
+                fk = self._rkernel(prog, f"red_finish_wg_{kname}", "bbsiip")
+                if fk[1] >= self._rwg():
+                    self._run_groups(fk, nout, (pbuf, obuf, plan) + tail)
+                    return
             fk = self._rkernel(prog, f"red_finish_{kname}", "bbsiip")
             self._run_items(fk, nout, (pbuf, obuf, plan) + tail)
+
+    def _wg_parts(self, nout, nred):
+        """Parts per output of the work-group kernels: fewer outputs than want / 256 groups
+        (4 per compute unit: 528 on an H200) are split so that the groups reach that count, parts
+        of at least 2048 elements (8 per lane)."""
+        groups = max(1, self._want() // 256)
+        return 1 if nout >= groups else min(_cdiv(groups, nout), _cdiv(nred, 256 * 8))
+
+    def _cols_parts(self, jobs, nred, cpu_min, cpu_rows):
+        """Parts of the column kernels' rows. GPUs: split whenever the jobs (columns) do not
+        fill the device (want work-items: 4 x 256 per compute unit), parts of at least
+        _gpu_cols_min_rows rows (8192 columns of 8192 rows: 16 parts of 512, 131072 work-items
+        where 8192 could not keep HBM busy); CPU runtimes: only long reductions (nred >= cpu_min),
+        parts of at least cpu_rows rows, as measured there."""
+        want = self._want()
+        if jobs >= want:
+            return 1
+        if self._rvariant() == "gpu":
+            rows = self._gpu_cols_min_rows
+            return 1 if nred < 2 * rows else min(_cdiv(want, jobs), _cdiv(nred, rows))
+        return 1 if nred < cpu_min else min(_cdiv(want, jobs), _cdiv(nred, cpu_rows))
+
+    def _finish_wg(self, parts):
+        """Whether partials are combined by a work-group per output (GPUs, many parts)."""
+        return self._rvariant() == "gpu" and parts >= self._gpu_finish_wg_parts
 
     # -- arg_reduce ----------------------------------------------------------------------------
     def arg_reduce(self, op, values, indices, input, dim):
@@ -321,8 +360,7 @@ class ReduceKernels:
                 kw = self._rkernel(prog, "arg_wg", "bbbbsiii")
                 use_wg = kw[1] >= self._rwg()
             if use_wg:
-                groups = max(1, want // 256)
-                parts = 1 if nout >= groups else min(_cdiv(groups, nout), _cdiv(n, 256 * 8))
+                parts = self._wg_parts(nout, n)
             else:
                 kw = self._rkernel(prog, "arg_seq", "bbbbsiii")
                 parts = 1 if nout >= want or n < 16384 else min(_cdiv(want, nout), _cdiv(n, 8192))
@@ -331,11 +369,8 @@ class ReduceKernels:
             kw = self._rkernel(prog, "arg_cols", "bbbbsiii")
             cols = 1 if gpu else 16
             jobs = nout // kept[-1][0] * _cdiv(kept[-1][0], cols)
-            parts = 1 if jobs >= want or n < 4096 else min(_cdiv(want, jobs), _cdiv(n, 1024))
-        chunk = n
-        if parts > 1:
-            chunk = _cdiv(_cdiv(n, parts), 64) * 64
-            parts = _cdiv(n, chunk)
+            parts = self._cols_parts(jobs, n, 4096, 1024)
+        parts, chunk = _chunked(n, parts)
         _set_parts(p, parts, chunk)
         plan = p.view(RPLAN_DTYPE)[0]
         part = self._scratch(nout * parts, _dt.int64) if parts > 1 else None
@@ -349,6 +384,11 @@ class ReduceKernels:
         else:
             self._run_items(kw, jobs * parts, args)
         if parts > 1:
+            if self._finish_wg(parts):
+                fk = self._rkernel(prog, "arg_finish_wg", "bbbbsiii")
+                if fk[1] >= self._rwg():
+                    self._run_groups(fk, nout, args)
+                    return
             fk = self._rkernel(prog, "arg_finish", "bbbbsiii")
             self._run_items(fk, nout, args)
 
@@ -601,6 +641,15 @@ class ReduceKernels:
     def unique_fill(self, values, inverse, counts, sorted_rows, perm, mask):
         """Gather unique rows (host fallback: unique() reads the group count on the host first)."""
         self._on_host("unique_fill", [values, inverse, counts, sorted_rows, perm, mask], (0, 1, 2))
+
+def _chunked(n, parts):
+    """(parts, chunk): n split in `parts` ranges of a multiple of 64 elements (the last may be
+    shorter; none empty)."""
+    if parts <= 1:
+        return 1, n
+    chunk = _cdiv(_cdiv(n, parts), 64) * 64
+    return _cdiv(n, chunk), chunk
+
 
 def _rwg(cldev):
     wg = 256
