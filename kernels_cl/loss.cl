@@ -8,8 +8,10 @@
  *   0 where t == ignore_index (lse too), NaN where t is outside [0, C) (lse not written).
  *   ce_fwd_seq   a work-item per sample (CPU runtimes; GPUs when the rows are short)
  *   ce_fwd_wg    a work-group per sample, class dim contiguous (GPUs, long rows)
- *   ce_total     the host's one read: per part, the sum of the losses, the sum of w[t] over
- *                valid samples and the first out-of-range sample, as raw 64-bit words
+ *   ce_total     per part, the sum of the losses, the sum of w[t] over valid samples and the
+ *                first out-of-range sample, as raw 64-bit words
+ *   ce_finish    combines ce_total's parts in order on the device (no host read): the reduced
+ *                loss, the weight total, the backward's scale, and the first bad target
  *   ce_bwd_seq   gi[n, c, s] = A * exp(x - lse) - B * w[c] (- K at c == t), zero for ignored
  *                samples, with A = g * ((1-ls) * w[t] + ls/C * sum w), B = g * ls/C,
  *                K = g * (1-ls) * w[t]: a work-item per sample (CPU runtimes)
@@ -278,4 +280,38 @@ __kernel void ce_bwd_s(__global IN_T* gi, __global const IN_T* x, __global const
     T wc = HAS(pl, 2) ? LOAD_IN(w, pl.off[3] + q3) : (T)1;
     T v = CE_GRAD(LOAD_IN(x, q1), (T)LOAD_IN(lse, pl.off[0] + q2), wc, a, b);
     STORE_T(gi, q0, q3 == t ? v - k : v);
+}
+
+/* ce_total's parts combined in order (as the host would, in ACC): into out_loss the sum, or for
+ * 'mean' (pl.n == 1) sum / wtot (IEEE: +-inf or NaN when wtot == 0, as the CPU backend); into
+ * out_wtot the weight total; into out_scale the backward's scale (1 / wtot for 'mean', inf when
+ * wtot == 0; else 1); into err the first out-of-range sample and its target (-1, 0 if none),
+ * which the host reads at its next synchronization (a deferred error, like CUDA's device-side
+ * asserts, but with the CPU's message). One work-item: parts are few. */
+__kernel void ce_finish(__global const long* res, __global IN_T* out_loss, __global IN_T* out_wtot,
+                        __global IN_T* out_scale, __global long* err, __global const long* tgt,
+                        nplan_t pl)
+{
+    if (get_global_id(0) != 0)
+        return;
+    ACC tot = 0, wtot = 0;
+    long bad = -1;
+    for (long k = 0; k < pl.parts; k++) {
+#ifdef EMBER_FP64
+        tot += as_double(res[3 * k]);
+        wtot += as_double(res[3 * k + 1]);
+#else
+        tot += as_float((uint)res[3 * k]);
+        wtot += as_float((uint)res[3 * k + 1]);
+#endif
+        long b = res[3 * k + 2];
+        if (b >= 0 && (bad < 0 || b < bad))
+            bad = b;
+    }
+    int mean = pl.n == 1;
+    STORE_T(out_loss, pl.off[0], mean ? tot / wtot : tot);
+    STORE_T(out_wtot, pl.off[1], wtot);
+    STORE_T(out_scale, pl.off[2], mean ? (wtot != 0 ? (ACC)1 / wtot : (ACC)INFINITY) : (ACC)1);
+    err[0] = bad;
+    err[1] = bad >= 0 ? tgt[pl.off[3] + bad] : 0;
 }

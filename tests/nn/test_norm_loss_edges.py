@@ -23,4 +23,4 @@ def test_cross_entropy_reports_the_first_bad_target(device):
     t = np.zeros(64, np.int64)
     t[[5, 40, 63]] = [7, 9, -2]
     with pytest.raises(IndexError, match="Target 7 is out of bounds"):
-        F.cross_entropy(x, make(t, device))
+        F.cross_entropy(x, make(t, device)).tolist()     # OpenCL: raised at the next sync

@@ -74,6 +74,7 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
         self.launch = Launcher(cldev)
         self._pending = collections.deque()    # host->device copies in flight (keep arrays alive)
         self._err = None                       # int flag buffer of the integer division kernels
+        self._deferred = collections.deque()   # errors found by kernels, raised at the next sync
 
     def _mdefs(self, defines):
         """Defines of a map.cl / copy.cl program on this device (C_UNROLL on GPUs; the
@@ -156,6 +157,32 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
     def synchronize(self):
         self.queue.finish()
         self._pending.clear()
+        self.raise_deferred()
+
+    # -- deferred errors ---------------------------------------------------------------------
+    def defer_error(self, flags, make_error):
+        """An error a kernel may find without the host waiting for it (CUDA's device-side
+        asserts, with the CPU backend's exception instead): `flags` is a device int64 tensor
+        the kernel fills, read back asynchronously; at the host's next synchronization (a value
+        read, ``synchronize()``) ``make_error(values)`` is raised there when values[0] >= 0."""
+        arr = np.empty(flags.numel(), np.int64)
+        ev = self._cl.enqueue_copy(self.queue, arr, self._buf(flags),
+                                   src_offset=flags._offset * 8, is_blocking=False)
+        q = self._deferred
+        q.append((ev, arr, make_error))
+        while q and q[0][0].command_execution_status == 0 and q[0][1][0] < 0:
+            q.popleft()                        # completed without an error
+
+    def raise_deferred(self):
+        """Raise the first deferred error whose kernel found one (see defer_error)."""
+        q = self._deferred
+        if not q:
+            return
+        self._deferred = collections.deque()
+        for ev, arr, make_error in q:
+            ev.wait()
+            if arr[0] >= 0:
+                raise make_error(arr)
 
     def _kernel(self, prog, name, sig):
         """prog's kernel `name`, its scalar argument types set from the signature key `sig`."""
@@ -231,6 +258,8 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
             t = tmp
         self._cl.enqueue_copy(self.queue, arr.reshape(-1), self._buf(t),
                               src_offset=t._offset * t.dtype.itemsize, is_blocking=True)
+        if self._deferred:
+            self.raise_deferred()
 
     # -- copies ------------------------------------------------------------------------------
     def copy(self, dst, src):

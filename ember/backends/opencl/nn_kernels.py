@@ -356,11 +356,53 @@ class NNKernels:
                       label_smoothing):
         """Per-sample losses and log-sum-exps of the (N, C, S) logits (loss.cl); returns
         (bad, loss_total, weight_total), `bad` the first sample whose target is outside [0, C)
-        or -1. One blocking read of the totals. Modifies loss and lse."""
+        or -1. One blocking read of the totals (the CPU backend's interface; the ops layer uses
+        cross_entropy_device, which never waits). Modifies loss and lse."""
         buffers(self, input, target, weight, loss, lse)       # all on this device
-        M = N * S
-        if M == 0:
+        if N * S == 0:
             return -1, 0.0, 0.0
+        res, parts = self._ce_parts(loss, lse, input, target, weight, N, C, S, ignore_index,
+                                    label_smoothing)
+        words = np.empty(3 * parts, np.int64)
+        self._cl.enqueue_copy(self.queue, words, self._buf(res), is_blocking=True)
+        if self.dev.fp64:
+            sums = words.reshape(parts, 3)[:, :2].copy().view(np.float64)
+        else:
+            sums = words.reshape(parts, 3)[:, :2].astype(np.uint32).view(np.float32)
+        bad = words[2::3]
+        bad = bad[bad >= 0]
+        tot = wtot = 0.0
+        for t, w in sums.astype(np.float64):
+            tot += t
+            wtot += w
+        return (int(bad.min()) if bad.size else -1), tot, wtot
+
+    def cross_entropy_device(self, loss, lse, input, target, weight, N, C, S, ignore_index,
+                             label_smoothing, mean, out_loss, out_wtot, out_scale):
+        """As cross_entropy, with the totals finished on the device (ce_finish): out_loss the
+        sum of the losses (divided by the weight total when `mean`), out_wtot the weight total,
+        out_scale the backward's scale (1 / wtot for mean, else 1), all 0-d of the input's
+        dtype. An out-of-range target is a deferred error (defer_error): IndexError with the
+        CPU's message at the host's next synchronization. No host wait: a training step stays
+        asynchronous. Modifies loss, lse and the three outputs."""
+        bufs = buffers(self, input, target, weight, loss, lse, out_loss, out_wtot, out_scale)
+        prog = self._nprog("loss.cl", input.dtype)
+        if N * S == 0:
+            res, parts = self._scratch(3, _dt.int64), 0
+        else:
+            res, parts = self._ce_parts(loss, lse, input, target, weight, N, C, S, ignore_index,
+                                        label_smoothing)
+        err = self._scratch(2, _dt.int64)
+        pl = _plan([out_loss._offset, out_wtot._offset, out_scale._offset, target._offset],
+                   n=1 if mean else 0, parts=parts)
+        self._run_items(self._nkernel(prog, "ce_finish", "bbbbbbn"), 1,
+                        (self._buf(res), *bufs[5:8], self._buf(err), bufs[1], pl))
+        self.defer_error(err, lambda v: IndexError(f"Target {int(v[1])} is out of bounds."))
+
+    def _ce_parts(self, loss, lse, input, target, weight, N, C, S, ignore_index,
+                  label_smoothing):
+        """Enqueue the per-sample kernels and ce_total; returns (partials buffer, part count)."""
+        M = N * S
         prog = self._nprog("loss.cl", input.dtype)
         ls = float(label_smoothing)
         ws = self._weight_sum(prog, weight, C, ls)
@@ -380,19 +422,7 @@ class NNKernels:
                    chunk=chunk, flags=_bits(None, None, weight) | (64 if gpu else 0))
         self._run_items(self._nkernel(prog, "ce_total", "bbbbnl"), parts,
                         (bufs[3], bufs[1], bufs[2], self._buf(res), tp, np.int64(ignore_index)))
-        words = np.empty(3 * parts, np.int64)
-        self._cl.enqueue_copy(self.queue, words, self._buf(res), is_blocking=True)
-        if self.dev.fp64:
-            sums = words.reshape(parts, 3)[:, :2].copy().view(np.float64)
-        else:
-            sums = words.reshape(parts, 3)[:, :2].astype(np.uint32).view(np.float32)
-        bad = words[2::3]
-        bad = bad[bad >= 0]
-        tot = wtot = 0.0
-        for t, w in sums.astype(np.float64):
-            tot += t
-            wtot += w
-        return (int(bad.min()) if bad.size else -1), tot, wtot
+        return res, parts
 
     def cross_entropy_backward(self, grad_input, grad, scale, input, lse, target, weight, N, C,
                                S, ignore_index, label_smoothing):

@@ -170,14 +170,18 @@ def _ce_composite_grads(g, input, target, weight, ignore_index, ls, scale):
 def _ce_backward(ctx, grads, input, target, weight=None, ignore_index=-100, label_smoothing=0.0,
                  reduction="mean"):
     g = grads[0]
-    _, lse, wtot = ctx.out
-    scale = _mean_scale(reduction, wtot.item())
+    _, lse, wtot, scale_t = ctx.out
+    device_scale = _has(input, "cross_entropy_device") and not is_grad_enabled()
+    # on a device the 'mean' scale 1 / wtot stays there (no host read): it multiplies g
+    scale = 1.0 if device_scale else _mean_scale(reduction, wtot.item())
     if is_grad_enabled() or not _has(input, "cross_entropy_backward"):
         return _ce_composite_grads(g, input, target, weight, ignore_index, label_smoothing, scale)
     N, C, S = input._shape
     x = input.contiguous()
     gi = _empty(x._shape, x.dtype, x.device)
     gg = g if g.dtype is x.dtype else g.to(x.dtype)
+    if device_scale and reduction == "mean":
+        gg = gg * scale_t
     w = weight.to(x.dtype).contiguous() if weight is not None else None
     x.device.backend.cross_entropy_backward(gi, gg, scale, x, lse, target, w, N, C, S,
                                             ignore_index, label_smoothing)
@@ -194,16 +198,27 @@ def _scalar(value, dtype, device):
                 node="NllLossBackward0")
 def _cross_entropy_fused(input, target, weight=None, ignore_index=-100, label_smoothing=0.0,
                          reduction="mean"):
-    """(loss, lse, weight_total) of the (N, C, S) logits against flat int64 targets (N*S,):
-    loss reduced by `reduction` (per sample for 'none'), the log-sum-exp of each sample, and the
-    'mean' denominator sum_i w[t_i] as a 0-d tensor."""
+    """(loss, lse, weight_total, scale) of the (N, C, S) logits against flat int64 targets
+    (N*S,): loss reduced by `reduction` (per sample for 'none'), the log-sum-exp of each sample,
+    the 'mean' denominator sum_i w[t_i] and the backward's scale (1 / that for 'mean', else 1)
+    as 0-d tensors.
+
+    Backends with ``cross_entropy_device`` (OpenCL) finish the reduction on the device and report
+    an out-of-range target at the host's next synchronization instead of waiting for it here, as
+    CUDA's device-side asserts (with the CPU's IndexError): a training step then never waits."""
     N, C, S = input._shape
     x = input.contiguous()
     loss = _empty((N * S,), x.dtype, x.device)
     lse = _empty((N * S,), x.dtype, x.device)
     w = weight.to(x.dtype).contiguous() if weight is not None else None
-    bad, tot, wtot = x.device.backend.cross_entropy(loss, lse, x, target, w, N, C, S, ignore_index,
-                                                    label_smoothing)
+    be = x.device.backend
+    if hasattr(be, "cross_entropy_device"):
+        red, wtot_t, scale_t = (_empty((), x.dtype, x.device) for _ in range(3))
+        be.cross_entropy_device(loss, lse, x, target, w, N, C, S, ignore_index, label_smoothing,
+                                reduction == "mean", red, wtot_t, scale_t)
+        return (loss if reduction == "none" else red), lse, wtot_t, scale_t
+    bad, tot, wtot = be.cross_entropy(loss, lse, x, target, w, N, C, S, ignore_index,
+                                      label_smoothing)
     if bad >= 0:
         raise IndexError(f"Target {int(target[bad].item())} is out of bounds.")
     if reduction == "sum":
@@ -211,7 +226,8 @@ def _cross_entropy_fused(input, target, weight=None, ignore_index=-100, label_sm
     elif reduction == "mean":
         loss = _scalar(tot / wtot if wtot else (math.copysign(math.inf, tot) if tot else math.nan),
                        x.dtype, x.device)
-    return loss, lse, _scalar(wtot, x.dtype, x.device)
+    return (loss, lse, _scalar(wtot, x.dtype, x.device),
+            _scalar(_mean_scale(reduction, wtot), x.dtype, x.device))
 
 
 def _ce_composite(x3, t, weight, ignore_index, ls):
