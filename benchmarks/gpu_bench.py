@@ -92,6 +92,21 @@ def run_ember(quick):
     s = ember.randn(4096, 1024, device=d)
     t = best(lambda: ember.softmax(s, -1), sync, inner=5)
     print(f"ember softmax 4096x1024: {t * 1e6:.0f} us ({2 * s.numel() * 4 / t / 1e9:.0f} GB/s)")
+    # reductions: the work wanted per launch (default ~4 work-groups per compute unit) vs 8
+    v = ember.rand((1 << 18) if quick else (64 << 20), device=d)
+    want = getattr(be, "_want", None)
+    for label, k in (("default", None), ("8 groups/CU", 8)):
+        if k is not None:
+            if want is None:
+                continue
+            cu = be.dev.compute_units
+            be._want = lambda: cu * k * 256
+        try:
+            t = best(lambda: v.sum(), sync, inner=5)
+            print(f"ember sum(all) {v.numel() * 4 >> 20} MB [{label}]: "
+                  f"{v.numel() * 4 / t / 1e9:.0f} GB/s")
+        finally:
+            be.__dict__.pop("_want", None)
     try:
         ember.manual_seed(0)
         step = mlp(ember, d)

@@ -8,7 +8,8 @@
 #     pyopencl pytools platformdirs siphash24 typing_extensions
 # Everything it prints also lands in $OUT (which comes back).
 # Knobs (environment): EMBER_GPU_PARTS picks steps among "warmup tests bench digits" (default all),
-# EMBER_GPU_TESTS the pytest targets (default tests/opencl), EMBER_GPU_TEST_SECONDS their limit,
+# EMBER_GPU_TESTS the pytest targets (default tests/opencl), EMBER_GPU_TEST_SECONDS their limit
+# (the tests run last: they take what time is left),
 # EMBER_GPU_BENCH_ARGS the arguments of benchmarks/gpu_bench.py.
 set -u
 PARTS=" ${EMBER_GPU_PARTS:-warmup tests bench digits} "
@@ -50,15 +51,6 @@ if want warmup; then
   grep -A3 '^ember: build log' "$OUT/warmup.log" | head -30
 fi
 
-if want tests; then
-  echo "[${SECONDS}s] == OpenCL tests on the GPU: ${EMBER_GPU_TESTS:-tests/opencl}"
-  # SIGINT at the limit: pytest still prints its summary of what failed
-  EMBER_REQUIRE_OPENCL=1 timeout -s INT ${EMBER_GPU_TEST_SECONDS:-170} python3 -m pytest -q -rfE \
-    --tb=short --durations=10 -p no:cacheprovider ${EMBER_GPU_TESTS:-tests/opencl} \
-    > "$OUT/tests.log" 2>&1
-  grep -E "^(FAILED|ERROR)|passed|failed" "$OUT/tests.log" | tail -40
-fi
-
 if want bench; then
   echo "[${SECONDS}s] == benchmarks: ember on OpenCL, torch on CUDA"
   timeout 200 python3 benchmarks/gpu_bench.py ${EMBER_GPU_BENCH_ARGS:-} 2>&1 | tee "$OUT/gpu_bench.txt"
@@ -72,4 +64,13 @@ want digits && for dev in opencl cpu; do
   echo "digits --device $dev: $((SECONDS - t0)) s wall"
 done
 rm -f "$OUT"/digits-*/*.safetensors
+if want tests; then
+  echo "[${SECONDS}s] == OpenCL tests on the GPU: ${EMBER_GPU_TESTS:-tests/opencl}"
+  # SIGINT at the limit: pytest still prints its summary of what failed
+  EMBER_REQUIRE_OPENCL=1 timeout -s INT ${EMBER_GPU_TEST_SECONDS:-170} python3 -m pytest -q -rfE \
+    --tb=short --durations=10 -p no:cacheprovider ${EMBER_GPU_TESTS:-tests/opencl} \
+    > "$OUT/tests.log" 2>&1
+  grep -E "^(FAILED|ERROR)|passed|failed" "$OUT/tests.log" | tail -40
+fi
+
 echo "[${SECONDS}s] == done"
