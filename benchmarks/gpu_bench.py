@@ -277,16 +277,72 @@ def run_table(quick):
     print("(ember/torch: torch's time over ember's, so 1.00x is parity and higher is better)")
 
 
+def run_profile(quick):
+    """Per-kernel device times (OpenCL profiling events) of one call of the slow table cases and
+    the MLP step: which launches the time goes to. Needs EMBER_OPENCL_PROFILE=1 (set by
+    --profile before ember creates its queue)."""
+    import pyopencl as cl
+    be = ember.device("opencl").backend
+    if not be.queue.properties & cl.command_queue_properties.PROFILING_ENABLE:
+        print("profiling: the queue was created without EMBER_OPENCL_PROFILE=1")
+        return
+    events = []
+    orig = cl.enqueue_nd_range_kernel
+
+    def rec(q, k, *a, **kw):
+        ev = orig(q, k, *a, **kw)
+        events.append((k.function_name, ev))
+        return ev
+    cases = {n: b for n, _, b in table_cases(quick)}
+    picks = ["batch_norm train fwd", "batch_norm train fwd+bwd", "conv2d 3x3 fwd+bwd",
+             "layer_norm fwd+bwd", "cross_entropy fwd+bwd", "max_pool2d 2x2 fwd+bwd",
+             "row broadcast add", "sum (all)"]
+    builds = [(n, cases[n]) for n in picks] + [("MLP train step", mlp)]
+    for name, build in builds:
+        ember.manual_seed(0)
+        fn = build(ember, "opencl")
+        fn()
+        ember.opencl.synchronize()
+        events.clear()
+        cl.enqueue_nd_range_kernel = rec
+        be.launch._enqueue = rec
+        be._cl.enqueue_nd_range_kernel = rec
+        try:
+            t = time.perf_counter()
+            fn()
+            ember.opencl.synchronize()
+            wall = time.perf_counter() - t
+        finally:
+            cl.enqueue_nd_range_kernel = orig
+            be.launch._enqueue = orig
+        per = {}
+        for kname, ev in events:
+            dt = (ev.profile.end - ev.profile.start) * 1e-9
+            c, s = per.get(kname, (0, 0.0))
+            per[kname] = (c + 1, s + dt)
+        total = sum(s for _, s in per.values())
+        print(f"\nprofile {name}: {len(events)} launches, {total * 1e3:.3f} ms in kernels, "
+              f"{wall * 1e3:.3f} ms wall")
+        for kname, (c, s) in sorted(per.items(), key=lambda kv: -kv[1][1]):
+            print(f"  {s * 1e3:8.3f} ms  x{c:<3d} {kname}")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke test on PoCL)")
     ap.add_argument("--sections", default="ember,torch,table",
-                    help="comma-separated subset of ember,torch,table")
+                    help="comma-separated subset of ember,torch,table,profile")
+    ap.add_argument("--profile", action="store_true",
+                    help="add the per-kernel profile section (sets EMBER_OPENCL_PROFILE=1)")
     args = ap.parse_args()
-    parts = args.sections.split(",")
+    parts = args.sections.split(",") + (["profile"] if args.profile else [])
+    if "profile" in parts:
+        os.environ["EMBER_OPENCL_PROFILE"] = "1"
     if "ember" in parts:
         run_ember(args.quick)
     if "torch" in parts:
         run_torch(args.quick)
     if "table" in parts:
         run_table(args.quick)
+    if "profile" in parts:
+        run_profile(args.quick)

@@ -127,7 +127,10 @@ def _probe(device, source=PROBE_SOURCE):
     import numpy as np
     cl = _cl()
     ctx = cl.Context(devices=[device])
-    queue = cl.CommandQueue(ctx, device)
+    # EMBER_OPENCL_PROFILE=1: events carry start/end times (benchmarks/gpu_bench.py --profile)
+    props = (cl.command_queue_properties.PROFILING_ENABLE
+             if os.environ.get("EMBER_OPENCL_PROFILE") == "1" else 0)
+    queue = cl.CommandQueue(ctx, device, properties=props)
     prg = cl.Program(ctx, source).build(cache_dir=False)
     buf = cl.Buffer(ctx, cl.mem_flags.READ_WRITE, _PROBE_N * 4)
     prg.ember_probe(queue, (_PROBE_N,), None, buf)
