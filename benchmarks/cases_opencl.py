@@ -3,12 +3,13 @@
 Inputs are moved to the OpenCL device once, outside the timed call; each timed call enqueues the
 op and waits for it (``ember.opencl.synchronize()``), so the time is the device's, not only the
 enqueue. NumPy runs the same shapes on the host (OpenBLAS, in the matmul children like the CPU
-matmul cases): the issue's targets are relative to NumPy's SGEMM. Without an OpenCL device the
+matmul cases): the issue's GEMM targets are relative to NumPy's SGEMM, its elementwise targets to
+ember's own CPU backend (the ``ember_cpu`` baseline, timed in the same run on the same cores). Without an OpenCL device the
 ember column says n/a.
 """
 import numpy as np
 
-from harness import NotAvailable, case, vs_numpy
+from harness import NotAvailable, case, vs_ember_cpu, vs_numpy
 
 _rng = np.random.default_rng(4)
 
@@ -68,3 +69,18 @@ case("cl_matmul_nt_1024", "opencl", _square(1024), ember=_on_device(lambda a, b:
      numpy=_numpy(lambda a, b: a @ b.T), **_mm)
 case("cl_matmul_tn_1024", "opencl", _square(1024), ember=_on_device(lambda a, b: a.t() @ b),
      numpy=_numpy(lambda a, b: a.T @ b), **_mm)
+
+
+# -- elementwise on 16M floats: >= 70% of the CPU backend's speed on PoCL (issue #4) -------------
+def _flat16m(q):
+    n = (1 << 16) if q else (1 << 24)
+    return [_randn(n), _randn(n)]
+
+
+_el = dict(target=vs_ember_cpu(0.7), factory=True)
+for _name, _fn in (("add", lambda a, b: a + b), ("mul", lambda a, b: a * b),
+                   ("exp", lambda a, b: a.exp())):
+    case(f"cl_{_name}_16M", "opencl", _flat16m, ember=_on_device(_fn),
+         ember_cpu=(lambda f: lambda a, b: (lambda: f(a, b)))(_fn),
+         numpy=_numpy((lambda f: lambda a, b: np.exp(a) if f is None else f(a, b))(
+             None if _name == "exp" else _fn)), **_el)

@@ -39,6 +39,12 @@ def vs_numpy(min_ratio):
     return Target("numpy", min_ratio, f">={min_ratio:g}x NumPy")
 
 
+def vs_ember_cpu(min_ratio):
+    """Ember on this device must be at least `min_ratio` times as fast as ember on the CPU
+    backend (the case's ``ember_cpu`` implementation, timed in the same run)."""
+    return Target("ember_cpu", min_ratio, f">={min_ratio:g}x ember CPU")
+
+
 def at_most_x_torch(factor):
     """Ember's time may be at most `factor` times torch's (per-call overhead targets)."""
     return Target("torch", 1.0 / factor, f"<={factor:g}x torch time")
@@ -65,7 +71,7 @@ CASES = {}
 
 
 def case(name, group, inputs, *, ember=None, numpy=None, torch=None, target=None, factory=False,
-         blas=False, check=True, rtol=1e-3, shape=None, settle=0.0):
+         blas=False, check=True, rtol=1e-3, shape=None, settle=0.0, ember_cpu=None):
     """Register a benchmark case; each framework callable is optional.
 
     `inputs(quick)` returns NumPy arrays; every framework gets its own copy converted to its
@@ -78,7 +84,8 @@ def case(name, group, inputs, *, ember=None, numpy=None, torch=None, target=None
     """
     if name in CASES:
         raise ValueError(f"duplicate benchmark case {name!r}")
-    impls = {k: v for k, v in (("ember", ember), ("numpy", numpy), ("torch", torch)) if v is not None}
+    impls = {k: v for k, v in (("ember", ember), ("numpy", numpy), ("torch", torch),
+                               ("ember_cpu", ember_cpu)) if v is not None}
     CASES[name] = Case(name, group, inputs, impls, target, factory, blas, check, rtol, shape, settle)
     return CASES[name]
 
@@ -126,14 +133,14 @@ def convert(fw, arr):
     """`arr` (NumPy) as framework `fw`'s tensor, in memory that framework owns."""
     if fw == "numpy":
         return np.array(arr, copy=True)
-    if fw == "ember":
+    if fw in ("ember", "ember_cpu"):
         import ember
         return ember.tensor(arr)
     return _torch().from_numpy(np.array(arr, copy=True))
 
 
 def to_numpy(fw, value):
-    if fw == "ember":
+    if fw in ("ember", "ember_cpu"):
         import ember
         if isinstance(value, ember.Tensor):
             return np.asarray(value.numpy())
@@ -225,6 +232,9 @@ def measure(c, frameworks, quick=False, reps=7, min_time=0.05, label="", settle=
         ref = (fn(*arrays)() if c.factory else fn(*arrays))
         ref = np.asarray(ref)
     runnable = {}
+    # a case's ember_cpu baseline (OpenCL cases) runs along with ember, outside the columns
+    frameworks = list(frameworks) + (["ember_cpu"] if "ember_cpu" in c.impls and
+                                     "ember" in frameworks else [])
     for fw in frameworks:
         if fw not in c.impls:
             res.errors[fw] = NO_IMPL
