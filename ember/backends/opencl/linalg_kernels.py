@@ -14,7 +14,12 @@ run a register-blocked micro-kernel without local memory; GPUs run local-memory 
 register blocking. ``_gemm_variant`` ('cpu' / 'gpu', an instance attribute) or the environment
 variable ``EMBER_OPENCL_GEMM`` overrides the device class: the tests run the GPU kernel on PoCL.
 Tile parameters come from small tables keyed by device class and vendor (``_CPU_TILES``,
-``_GPU_TILES``).
+``_GPU_TILES``). A device without a tuned vendor entry (AMD and Intel GPUs get "default") can be
+tuned once: ``python -m ember.opencl --tune-gemm`` (gemm_tune.tune_gemm) times a few GPU-design
+candidates on that device and caches the fastest per (accumulator bytes, size class) in
+``gemm_tuning.json`` beside the cached binaries, keyed by the device (platform, name, driver).
+``_gpu_tiles`` (so matmul and --warmup's program_specs) reads that file first, once per process
+and device; ``EMBER_OPENCL_GEMM_TUNING=0`` ignores it. Without the file nothing changes.
 
 When a problem is narrow (a matrix-vector product: n far below a panel's width), the CPU design
 computes the transposed product out^T = b^T a^T instead, which only swaps strides.
@@ -42,6 +47,7 @@ import os
 import numpy as np
 
 from ... import dtypes as _dt
+from .gemm_tune import tuned_tiles
 
 __all__ = ["LinalgKernels", "GPLAN_DTYPE", "program_specs"]
 
@@ -129,10 +135,14 @@ def _cpu_tiles(cldev, acc_bytes):
 
 
 def _gpu_tiles(cldev, acc_bytes, large):
-    """The GPU tile parameters for this device, shrunk to its work-group size and local memory."""
-    table = next((t for v, t in _GPU_TILES.items() if v != "default" and v in
-                  cldev.vendor.lower()), _GPU_TILES["default"])
-    mwg, nwg, kwg, mdimc, ndimc, vw = table[(acc_bytes, large)]
+    """The GPU tile parameters for this device (its tuning cache's, else its vendor's table
+    entry), shrunk to its work-group size and local memory."""
+    tiles = tuned_tiles(cldev).get((acc_bytes, large))
+    if tiles is None:
+        table = next((t for v, t in _GPU_TILES.items() if v != "default" and v in
+                      cldev.vendor.lower()), _GPU_TILES["default"])
+        tiles = table[(acc_bytes, large)]
+    mwg, nwg, kwg, mdimc, ndimc, vw = tiles
     while mdimc * ndimc > cldev.max_work_group_size and mdimc > 1:
         mdimc, ndimc, mwg, nwg = mdimc // 2, ndimc // 2, mwg // 2, nwg // 2
     nth = mdimc * ndimc
