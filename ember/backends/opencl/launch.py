@@ -40,6 +40,19 @@ def coalesce(shape, tensors):
     contiguous with it for every tensor (as _prepare in _map.pyx), so a contiguous tensor is one
     dimension and a row broadcast two. At least one dimension is returned.
     """
+    # fast path (most calls): every tensor has `shape` and the same row-major contiguous strides
+    st = tensors[0]._stride
+    for t in tensors:
+        if t._stride != st or t._shape != shape:
+            break
+    else:
+        expect = 1
+        for d in range(len(shape) - 1, -1, -1):
+            if shape[d] != 1 and st[d] != expect:
+                break
+            expect *= shape[d]
+        else:
+            return [expect], [[1] for _ in tensors]
     nd = len(shape)
     full = []
     for t in tensors:

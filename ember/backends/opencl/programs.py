@@ -118,6 +118,7 @@ class ProgramCache:
         self.dev = cldev
         self._mem = {}
         self._locks = {}
+        self._keys = {}
 
     @property
     def use_binaries(self):
@@ -144,8 +145,13 @@ class ProgramCache:
 
     def get(self, source, defines=()):
         """The Program for kernels_cl/`source` built with -D`defines` ((name, value) pairs)."""
-        options = self.options(defines)
-        key = (source, options)
+        if defines.__class__ is not tuple:
+            defines = tuple(tuple(d) for d in defines)
+        ck = (source, defines)
+        key = self._keys.get(ck)                # the options string, built once per defines
+        if key is None:
+            key = self._keys[ck] = (source, self.options(defines))
+        options = key[1]
         prg = self._mem.get(key)
         if prg is None:
             # one lock per program: different programs build concurrently (warmup's threads;
