@@ -452,7 +452,7 @@ UOP(hardswish, hardswish_(x))
 UOP(softsign, x / (1 + fabs(x)))
 UOP(selu, x > 0 ? (T)1.0507009873554805 * x : (T)(1.0507009873554805 * 1.6732632423543772) * expm1(x))
 UOP(celu, x > 0 ? x : (T)p0 * expm1(x / (T)p0))
-UOP(threshold, x > lo ? x : hi)
+UOP(threshold, x <= lo ? hi : x)
 UOP(sinc, sinc_(x))
 #else
 UOP(neg, (T)(-(UT)x))

@@ -451,20 +451,31 @@ def _clamp_max(ctx, g, input, max, **kw):
     return r[0], r[2]
 
 
-@derivative("maximum", "fmax", inputs=("input", "other"))
+# torch's formulas: maximum/minimum split a tie in halves and give a NaN pair's gradient to both
+# (neither `<` nor `>` holds); fmax/fmin give it to the operand they return (the non-NaN one,
+# self on a tie or when both are NaN)
+@derivative("maximum", inputs=("input", "other"))
 def _maximum(ctx, g, input, other, **kw):
-    half = g * 0.5
-    gi = E.where(input > other, g, E.where(input == other, half, _zeros(g)))
-    go = E.where(other > input, g, E.where(input == other, half, _zeros(g)))
-    return gi, go
+    tie = E.where(input == other, g * 0.5, g)
+    return E.where(input < other, 0, tie), E.where(input > other, 0, tie)
 
 
-@derivative("minimum", "fmin", inputs=("input", "other"))
+@derivative("minimum", inputs=("input", "other"))
 def _minimum(ctx, g, input, other, **kw):
-    half = g * 0.5
-    gi = E.where(input < other, g, E.where(input == other, half, _zeros(g)))
-    go = E.where(other < input, g, E.where(input == other, half, _zeros(g)))
-    return gi, go
+    tie = E.where(input == other, g * 0.5, g)
+    return E.where(input > other, 0, tie), E.where(input < other, 0, tie)
+
+
+@derivative("fmax", inputs=("input", "other"))
+def _fmax(ctx, g, input, other, **kw):
+    mine = (input >= other) | E.isnan(other)
+    return E.where(mine, g, 0), E.where(mine, 0, g)
+
+
+@derivative("fmin", inputs=("input", "other"))
+def _fmin(ctx, g, input, other, **kw):
+    mine = (input <= other) | E.isnan(other)
+    return E.where(mine, g, 0), E.where(mine, 0, g)
 
 
 @derivative("copysign", "copysign_", inputs=("input", "other"), save=("input", "result"))

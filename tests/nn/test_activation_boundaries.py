@@ -187,9 +187,24 @@ def test_double_backward():
         assert gradgradcheck(f, (x,))
 
 
-@pytest.mark.xfail(strict=True, reason="ember.threshold's kernel maps NaN to `value`; PyTorch's "
-                                       "`x <= threshold ? value : x` keeps NaN (ops/elementwise, "
-                                       "the map kernels: not this file's)")
 def test_threshold_keeps_nan(device):
-    got = F.threshold(ember.tensor([nan, 0.0], device=device), 1.0, 5.0)
-    assert math.isnan(got.tolist()[0])
+    # PyTorch's `x <= threshold ? value : x`: NaN stays NaN, and its gradient passes
+    x = ember.tensor([nan, 0.0, 2.0], device=device, requires_grad=True)
+    got = F.threshold(x, 1.0, 5.0)
+    assert math.isnan(got.tolist()[0]) and got.tolist()[1:] == [5.0, 2.0]
+    got.sum().backward()
+    assert x.grad.tolist() == [1.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize("fn", ["maximum", "minimum", "fmax", "fmin"])
+def test_binary_min_max_gradients_at_nan_and_ties(device, fn):
+    # torch's formulas: maximum/minimum halve a tie and pass a NaN pair's gradient to both;
+    # fmax/fmin pass it to the operand they return (self on a tie or when both are NaN)
+    want = {"maximum": ([1, 1, .5, 1, 1, 0], [1, 1, .5, 1, 0, 1]),
+            "minimum": ([1, 1, .5, 1, 0, 1], [1, 1, .5, 1, 1, 0]),
+            "fmax": ([0, 1, 1, 1, 1, 0], [1, 0, 0, 0, 0, 1]),
+            "fmin": ([0, 1, 1, 1, 0, 1], [1, 0, 0, 0, 1, 0])}[fn]
+    a = ember.tensor([nan, 1.0, 2.0, nan, 3.0, 0.0], device=device, requires_grad=True)
+    b = ember.tensor([1.0, nan, 2.0, nan, 1.0, 5.0], device=device, requires_grad=True)
+    getattr(ember, fn)(a, b).sum().backward()
+    assert a.grad.tolist() == want[0] and b.grad.tolist() == want[1]

@@ -385,8 +385,8 @@ cdef inline void _unary_f(int op, flt_t* o, const flt_t* a, Py_ssize_t n, double
         for i in range(n):
             x = a[i]
             o[i] = x if x > 0 else <flt_t>(p0 * expm1(x / p0))
-    elif op == THRESHOLD:      # x if x > p0 else p1
-        for i in range(n): o[i] = a[i] if a[i] > lo else hi
+    elif op == THRESHOLD:      # p1 if x <= p0 else x (torch's formula: NaN stays NaN)
+        for i in range(n): o[i] = hi if a[i] <= lo else a[i]
     elif op == HARDSIGMOID:    # min(max(x + 3, 0), 6) / 6, PyTorch's rounding
         for i in range(n):
             x = a[i] + 3
