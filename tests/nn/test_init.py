@@ -86,6 +86,7 @@ def test_xavier(device):
 @pytest.mark.parametrize("mode,nonlinearity,a", [("fan_in", "relu", 0), ("fan_out", "leaky_relu", 0.1),
                                                  ("fan_in", "leaky_relu", math.sqrt(5)), ("fan_out", "tanh", 0)])
 def test_kaiming(mode, nonlinearity, a, device):
+    ember.manual_seed(7)        # a fixed draw: the 2% bounds are ~3-4 sigma of 18432 samples
     t = ember.empty(64, 32, 3, 3, device=device)
     fan = 32 * 9 if mode == "fan_in" else 64 * 9
     std = init.calculate_gain(nonlinearity, a) / math.sqrt(fan)
