@@ -6,7 +6,8 @@
  * (NaN payloads, -0.0) move unchanged.
  *   copy_c  contiguous destination, source contiguous or one broadcast element (s = 1 or 0);
  *           on GPUs (-D C_UNROLL) C_UNROLL elements per work-item, as map.cl's *_c kernels
- *   copy_s  any strides, 2-D launch (see common.h)
+ *   copy_s  any strides, 2-D launch (see common.h); on GPUs, when launched narrower than the
+ *           innermost dim, C_UNROLL columns per work-item (map.cl)
  *   ramp_f  out[i] = start + i * step below `split`, end - (n - 1 - i) * step from it (linspace)
  *   ramp_i  out[i] = start + i * step in exact (wrapping) int64 (integer arange)
  */
@@ -32,6 +33,28 @@ __kernel void copy_c(__global OUT_T* o, long oo, __global const IN_T* ap, long a
 
 __kernel void copy_s(__global OUT_T* o, __global const IN_T* ap, geom_t g)
 {
+#ifdef C_UNROLL
+    /* GPUs, launched narrower than the innermost dim: C_UNROLL columns per work-item (map.cl) */
+    if (get_global_size(0) < g.shape[2]) {
+        const long gs = get_global_size(0), j0 = get_global_id(0);
+        const long m = get_global_id(1), r = get_global_id(2);
+        if (m >= g.shape[1])
+            return;
+        const long b0 = g.off[0] + m * g.st[0][1] + r * g.st[0][0];
+        const long b1 = g.off[1] + m * g.st[1][1] + r * g.st[1][0];
+        T v[C_UNROLL];
+        for (int k = 0; k < C_UNROLL; k++) {
+            const long j = j0 + k * gs;
+            v[k] = j < g.shape[2] ? (T)LOAD_IN(ap, b1 + j * g.st[1][2]) : (T)0;
+        }
+        for (int k = 0; k < C_UNROLL; k++) {
+            const long j = j0 + k * gs;
+            if (j < g.shape[2])
+                STORE_OUT(o, b0 + j * g.st[0][2], v[k]);
+        }
+        return;
+    }
+#endif
     GEOM_OFFSETS(g, 2)
     STORE_OUT(o, q0, LOAD_IN(ap, q1));
 }

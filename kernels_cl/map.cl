@@ -41,9 +41,37 @@
 #define LOADK(TY, v, p, off, s)                                                                \
         TY v##s_[C_UNROLL];                                                                    \
         for (int k_ = 0; k_ < C_UNROLL; k_++) v##s_[k_] = LOAD_IN(p + off, (i0_ + k_ * g_) * s);
+/* the GPU branch of a *_s kernel, taken when the launch is narrower than the innermost dim
+ * (Launcher.strided(unroll=C_UNROLL) launches ceil(n / C_UNROLL) columns): a work-item then
+ * takes the columns j0, j0 + G, ... (G the launch's width), loads first, bounds checked */
+#define S_Q(g, k, j) ((g).off[k] + (j) * (g).st[k][2] + m_ * (g).st[k][1] + r_ * (g).st[k][0])
+#define S_UNROLLED(LOADS, BODY)                                                                \
+    if (get_global_size(0) < g.shape[2]) {                                                     \
+        const long gs_ = get_global_size(0), j0_ = get_global_id(0);                          \
+        const long m_ = get_global_id(1), r_ = get_global_id(2);                              \
+        if (m_ >= g.shape[1])                                                                  \
+            return;                                                                            \
+        LOADS                                                                                  \
+        for (int k_ = 0; k_ < C_UNROLL; k_++) {                                                \
+            const long j_ = j0_ + k_ * gs_;                                                    \
+            if (j_ < g.shape[2]) {                                                             \
+                const long qo_ = S_Q(g, 0, j_);                                                \
+                BODY                                                                           \
+            }                                                                                  \
+        }                                                                                      \
+        return;                                                                                \
+    }
+#define SLOADK(TY, v, p, op)                                                                   \
+        TY v##s_[C_UNROLL];                                                                    \
+        for (int k_ = 0; k_ < C_UNROLL; k_++) {                                                \
+            const long j_ = j0_ + k_ * gs_;                                                    \
+            v##s_[k_] = j_ < g.shape[2] ? (TY)LOAD_IN(p, S_Q(g, op, j_)) : (TY)0;              \
+        }
 #else
 #define UNROLLED(LOADS, BODY)
 #define LOADK(TY, v, p, off, s)
+#define S_UNROLLED(LOADS, BODY)
+#define SLOADK(TY, v, p, op)
 #endif
 
 #ifdef FAMILY_UNARY
@@ -60,8 +88,9 @@ __kernel void name##_c(__global OUT_T* o, long oo, __global const IN_T* ap, long
 __kernel void name##_s(__global OUT_T* o, __global const IN_T* ap, geom_t g, PT p0, PT p1,     \
                        PT p2)                                                                  \
 {                                                                                              \
+    T lo = TPARAM(p0), hi = TPARAM(p1);                                                        \
+    S_UNROLLED(SLOADK(T, x, ap, 1), T x = xs_[k_]; STORE_OUT(o, qo_, (EXPR));)                  \
     GEOM_OFFSETS(g, 2)                                                                         \
-    T lo = TPARAM(p0), hi = TPARAM(p1);                                                            \
     T x = LOAD_IN(ap, q1);                                                                     \
     STORE_OUT(o, q0, (EXPR));                                                                  \
 }
@@ -81,6 +110,8 @@ __kernel void name##_c(__global OUT_T* o, long oo, __global const IN_T* ap, long
 __kernel void name##_s(__global OUT_T* o, __global const IN_T* ap, __global const IN_T* bp,    \
                        geom_t g, __global int* err)                                            \
 {                                                                                              \
+    S_UNROLLED(SLOADK(T, a, ap, 1) SLOADK(T, b, bp, 2),                                        \
+               T a = as_[k_]; T b = bs_[k_]; STORE_OUT(o, qo_, (EXPR));)                        \
     GEOM_OFFSETS(g, 3)                                                                         \
     T a = LOAD_IN(ap, q1), b = LOAD_IN(bp, q2);                                                \
     STORE_OUT(o, q0, (EXPR));                                                                  \
@@ -103,6 +134,7 @@ __kernel void name##_c(__global OUT_T* o, long oo, __global const IN_T* ap, long
 }                                                                                              \
 __kernel void name##_s(__global OUT_T* o, __global const IN_T* ap, geom_t g)                   \
 {                                                                                              \
+    S_UNROLLED(SLOADK(T, x, ap, 1), T x = xs_[k_]; STORE_OUT(o, qo_, (EXPR));)                  \
     GEOM_OFFSETS(g, 2)                                                                         \
     T x = LOAD_IN(ap, q1);                                                                     \
     STORE_OUT(o, q0, (EXPR));                                                                  \
@@ -125,8 +157,10 @@ __kernel void name##_c(__global OUT_T* o, long oo, __global const IN_T* ap, long
 __kernel void name##_s(__global OUT_T* o, __global const IN_T* ap, __global const IN_T* bp,    \
                        __global const IN_T* cp, geom_t g, PT p0)                               \
 {                                                                                              \
-    GEOM_OFFSETS(g, 4)                                                                         \
     T v = TPARAM(p0);                                                                          \
+    S_UNROLLED(SLOADK(T, a, ap, 1) SLOADK(T, b, bp, 2) SLOADK(T, c, cp, 3),                    \
+               T a = as_[k_]; T b = bs_[k_]; T c = cs_[k_]; STORE_OUT(o, qo_, (EXPR));)         \
+    GEOM_OFFSETS(g, 4)                                                                         \
     T a = LOAD_IN(ap, q1), b = LOAD_IN(bp, q2), c = LOAD_IN(cp, q3);                           \
     STORE_OUT(o, q0, (EXPR));                                                                  \
 }
@@ -170,6 +204,30 @@ __kernel void where_c(__global W_T* o, long oo, __global const uchar* cp, long c
 __kernel void where_s(__global W_T* o, __global const uchar* cp, __global const W_T* ap,
                       __global const W_T* bp, geom_t g)
 {
+#ifdef C_UNROLL
+    if (get_global_size(0) < g.shape[2]) {          /* unrolled columns, as S_UNROLLED */
+        const long gs_ = get_global_size(0), j0_ = get_global_id(0);
+        const long m_ = get_global_id(1), r_ = get_global_id(2);
+        if (m_ >= g.shape[1])
+            return;
+        uchar cs_[C_UNROLL];
+        W_T as_[C_UNROLL], bs_[C_UNROLL];
+        for (int k_ = 0; k_ < C_UNROLL; k_++) {
+            const long j_ = j0_ + k_ * gs_;
+            if (j_ < g.shape[2]) {
+                cs_[k_] = cp[S_Q(g, 1, j_)];
+                as_[k_] = ap[S_Q(g, 2, j_)];
+                bs_[k_] = bp[S_Q(g, 3, j_)];
+            }
+        }
+        for (int k_ = 0; k_ < C_UNROLL; k_++) {
+            const long j_ = j0_ + k_ * gs_;
+            if (j_ < g.shape[2])
+                o[S_Q(g, 0, j_)] = cs_[k_] ? as_[k_] : bs_[k_];
+        }
+        return;
+    }
+#endif
     GEOM_OFFSETS(g, 4)
     o[q0] = cp[q1] ? ap[q2] : bp[q3];
 }

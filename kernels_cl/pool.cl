@@ -177,9 +177,13 @@ __kernel void max_pool_backward_gather(__global OUT_T* gx, __global const IN_T* 
         for (long od = a0; od < b0; od++)
             for (long oh = a1; oh < b1; oh++)
                 for (long ow = a2; ow < b2; ow++) {
+                    /* both loads issued before the compare: the gradient load does not wait
+                     * for the index load (two HBM latencies in a row otherwise) */
                     long o = (od * OH + oh) * OW + ow;
-                    if (ip[o] == me)
-                        acc += LOAD_IN(gp, o);
+                    long w = ip[o];
+                    T v = LOAD_IN(gp, o);
+                    if (w == me)
+                        acc += v;
                 }
         STORE_OUT(gx + g.xoff, r * IW + iw, acc);
     }

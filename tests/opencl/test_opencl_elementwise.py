@@ -352,3 +352,44 @@ def test_gpu_unrolled_copy_and_where(ocl, backend, monkeypatch):
                                   np.where(a > 0, a, np.float32(2.0)))
     # ramp kernels share copy.cl's program but not the unrolled form
     np.testing.assert_array_equal(host(ember.arange(2103, device="opencl")), np.arange(2103))
+
+
+# strided kernels with a long innermost dim run C_UNROLL columns per work-item on GPUs (forced
+# here): a row broadcast (3, 1100) + (1100,), a sliced inner dim of 1050, a transposed one of 1030
+STRIDED_UNROLL = {"row_bcast": ([(3, 1100), (1100,)], lambda t: t),
+                  "sliced": ([(3, 2100)], lambda t: t[:, ::2] if t.dim() == 2 else t),
+                  "transposed": ([(1030, 3)], lambda t: t.t() if t.dim() == 2 else t)}
+
+
+@pytest.mark.parametrize("case", list(STRIDED_UNROLL))
+@pytest.mark.parametrize("family,table,arity", TABLES, ids=[t[0] for t in TABLES])
+def test_gpu_unrolled_strided_kernels(ocl, backend, monkeypatch, family, table, arity, case):
+    monkeypatch.setattr(backend, "_map_unroll", 4, raising=False)
+    shapes, layout = STRIDED_UNROLL[case]
+    only = {"neg", "exp", "clamp", "add", "mul", "maximum", "eq", "lt", "isnan", "lerp",
+            "addcdiv", "pow"}
+    bad = []
+    for dt in (ember.float32, ember.int32, ember.float16):
+        if family in ("predicate", "ternary") and not dt.is_floating_point:
+            continue
+        bad += walk(family, table, arity, dt, shapes, layout, seed=6, only=only)
+    assert not bad, f"{family} {case}:\n" + "\n".join(bad)
+
+
+def test_gpu_unrolled_strided_copy_where_fill(ocl, backend, monkeypatch):
+    monkeypatch.setattr(backend, "_map_unroll", 4, raising=False)
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((3, 2100)).astype(np.float32)
+    x = cl_tensor(a)
+    for dt in (ember.float16, ember.int64, ember.float32):
+        np.testing.assert_array_equal(host(x[:, ::2].to(dt)), host(ember.tensor(a[:, ::2]).to(dt)))
+    np.testing.assert_array_equal(host(x.t().contiguous()), a.T)       # inner 3: not unrolled
+    y = cl_tensor(np.ascontiguousarray(a.T)).t()                       # inner 2100, stride 3
+    np.testing.assert_array_equal(host(y.contiguous()), a)
+    np.testing.assert_array_equal(host(ember.where(x[:, ::2] > 0, x[:, ::2], 0.0)),
+                                  np.where(a[:, ::2] > 0, a[:, ::2], 0.0))
+    z = cl_tensor(np.zeros((3, 2100), np.float32))
+    z[:, ::2] = 5.0                                                    # strided fill
+    want = np.zeros((3, 2100), np.float32)
+    want[:, ::2] = 5.0
+    np.testing.assert_array_equal(host(z), want)

@@ -305,7 +305,7 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
                              self._unroll())
         else:
             self.launch.strided(self._kernel(prog, "copy_s", ("copy", "s")), dims, strides,
-                                [dst._offset, src._offset], (dbuf, sbuf))
+                                [dst._offset, src._offset], (dbuf, sbuf), (), self._unroll())
 
     def _clone(self, t):
         from ...tensor import _empty
@@ -416,7 +416,7 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
                              self._unroll())
         else:
             self.launch.strided(self._kernel(prog, name + "_s", (fam, "s")), dims, strides,
-                                [t._offset for t in operands], bufs, post)
+                                [t._offset for t in operands], bufs, post, self._unroll())
         if check_zero:
             flag = np.zeros(1, np.int32)
             self._cl.enqueue_copy(self.queue, flag, self._err, is_blocking=True)

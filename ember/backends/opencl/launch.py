@@ -29,6 +29,7 @@ _OFF = MAXD + _NOPS * MAXD    # index of off[0]
 WG = 256
 _GPU_GRID = 65535
 MAP_UNROLL_GPU = 4          # elements per work-item of map.cl / copy.cl *_c kernels on GPUs
+UNROLL_MIN_S = 1024         # innermost length from which *_s kernels unroll on GPUs
 # geom_t as one record: a typed kernel argument packs it in ~1 us (bytes take ~15 us)
 GEOM_DTYPE = np.dtype([("g", np.int64, (_GEOM,))])
 
@@ -124,8 +125,11 @@ class Launcher:
         if n > main:
             self._enqueue(q, kernel, (n - main,), (1,), global_work_offset=(main,))
 
-    def strided(self, kernel_wg, dims, strides, offsets, pre, post=()):
-        """Run a *_s kernel: args are `pre` (buffers), the geometry, then `post`."""
+    def strided(self, kernel_wg, dims, strides, offsets, pre, post=(), unroll=1):
+        """Run a *_s kernel: args are `pre` (buffers), the geometry, then `post`. unroll > 1
+        (the kernel's C_UNROLL, map.cl / copy.cl on GPUs): an innermost dim of at least
+        UNROLL_MIN_S elements is launched unroll times narrower, each work-item then taking
+        `unroll` columns (the kernel sees its launch narrower than the dim)."""
         kernel, wg = kernel_wg
         nd = len(dims)
         if nd > MAXD:
@@ -133,7 +137,8 @@ class Launcher:
             for idx in np.ndindex(*dims[:lead]):
                 offs = [o + sum(i * s[d] for d, i in enumerate(idx))
                         for o, s in zip(offsets, strides)]
-                self.strided(kernel_wg, dims[lead:], [s[lead:] for s in strides], offs, pre, post)
+                self.strided(kernel_wg, dims[lead:], [s[lead:] for s in strides], offs, pre, post,
+                             unroll)
             return
         pad = MAXD - nd
         g = np.zeros(_GEOM, np.int64)
@@ -144,6 +149,8 @@ class Launcher:
             g[_OFF + k] = offsets[k]
         kernel.set_args(*pre, g.view(GEOM_DTYPE)[0], *post)
         n0, n1, n2 = int(g[2]), int(g[1]), int(g[0])
+        if unroll > 1 and n0 >= UNROLL_MIN_S:
+            n0 = -(-n0 // unroll)
         lx, ly = self._local2d(n0, min(WG, wg))
         gx, gy = -(-n0 // lx) * lx, -(-n1 // ly) * ly
         q = self.queue
