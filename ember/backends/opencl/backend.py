@@ -75,6 +75,7 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
         self._pending = collections.deque()    # host->device copies in flight (keep arrays alive)
         self._err = None                       # int flag buffer of the integer division kernels
         self._deferred = collections.deque()   # errors found by kernels, raised at the next sync
+        self._map_plans = {}                   # map(): (family, op, dtypes, unroll) -> plan
 
     def _mdefs(self, defines):
         """Defines of a map.cl / copy.cl program on this device (C_UNROLL on GPUs; the
@@ -376,31 +377,30 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
         16-bit floats are loaded and stored as such and computed in float by the kernels.
         ZeroDivisionError when an integer division met a zero divisor (those elements hold 0).
         """
-        fam = _FAMILY_NAME[family]
+        if not self.dev.fp64:
+            self._check_dtype(out.dtype)
+            for t in inputs:
+                self._check_dtype(t.dtype)
+        ovr = self.__dict__.get("_map_unroll")
+        dt = inputs[-1].dtype
+        key = (family, op, dt, out.dtype, ovr)
+        plan = self._map_plans.get(key)       # program, kernel names, unroll: once per key
+        if plan is None:
+            plan = self._map_plan(family, op, dt, out.dtype)
+            self._map_plans[key] = plan
+        fam, name, prog, unroll, kc, ks = plan
         n = out.numel()
-        operands = [out] + list(inputs)
-        for t in operands:
-            self._check_dtype(t.dtype)
         if fam == "where":
-            prog = self.programs.get("map.cl", self._mdefs((("FAMILY_WHERE", 1),
-                                                            ("W_BYTES", out.dtype.itemsize))))
-            name = "where"
+            operands = [out, *inputs]
         else:
-            dt = inputs[-1].dtype
             operands = [out] + [t if t.dtype is dt else self._converted(t, dt) for t in inputs]
-            name = _OP_NAME[family][op]
-            prog = self.programs.get("map.cl", self._mdefs(((f"FAMILY_{fam.upper()}", 1),
-                                                            ("IN_CODE", dt.code),
-                                                            ("OUT_CODE", out.dtype.code))))
-            if name + "_c" not in prog:
-                raise RuntimeError(f"\"{name}\" is not implemented for '{_C_NAMES[dt.name]}' on "
-                                   f"OpenCL")
         bufs = [self._buf(t) for t in operands]
         if n == 0:
             return
         check_zero = fam == "binary" and name in _INT_DIVISION and not dt.is_floating_point
         if fam in ("binary", "compare"):
-            post = (self._err_buffer(check_zero),)
+            post = (self._err if self._err is not None and not check_zero else
+                    self._err_buffer(check_zero),)
         elif fam == "unary":
             post = (p0, p1, p2)
         elif fam == "ternary":
@@ -412,16 +412,32 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
             args = [bufs[0], out._offset]
             for t, b, s in zip(operands[1:], bufs[1:], strides[1:]):
                 args += (b, t._offset, s[0])
-            self.launch.flat(self._kernel(prog, name + "_c", (fam, "c")), dims[0], (*args, *post),
-                             self._unroll())
+            self.launch.flat(self._kernel(prog, kc, (fam, "c")), dims[0], (*args, *post), unroll)
         else:
-            self.launch.strided(self._kernel(prog, name + "_s", (fam, "s")), dims, strides,
-                                [t._offset for t in operands], bufs, post, self._unroll())
+            self.launch.strided(self._kernel(prog, ks, (fam, "s")), dims, strides,
+                                [t._offset for t in operands], bufs, post, unroll)
         if check_zero:
             flag = np.zeros(1, np.int32)
             self._cl.enqueue_copy(self.queue, flag, self._err, is_blocking=True)
             if flag[0]:
                 raise ZeroDivisionError("ZeroDivisionError")
+
+    def _map_plan(self, family, op, dt, out_dt):
+        """(family name, op name, program, unroll, *_c name, *_s name) of a map (see map)."""
+        fam = _FAMILY_NAME[family]
+        if fam == "where":
+            prog = self.programs.get("map.cl", self._mdefs((("FAMILY_WHERE", 1),
+                                                            ("W_BYTES", out_dt.itemsize))))
+            name = "where"
+        else:
+            name = _OP_NAME[family][op]
+            prog = self.programs.get("map.cl", self._mdefs(((f"FAMILY_{fam.upper()}", 1),
+                                                            ("IN_CODE", dt.code),
+                                                            ("OUT_CODE", out_dt.code))))
+            if name + "_c" not in prog:
+                raise RuntimeError(f"\"{name}\" is not implemented for '{_C_NAMES[dt.name]}' on "
+                                   f"OpenCL")
+        return fam, name, prog, self._unroll(), name + "_c", name + "_s"
 
     def _err_buffer(self, reset):
         if self._err is None:

@@ -94,7 +94,12 @@ def map_defines(cldev, defines, override=None):
 
 def is_flat(dims, strides):
     """One dimension, output contiguous and every input contiguous or broadcast (the *_c path)."""
-    return len(dims) == 1 and strides[0][0] == 1 and all(s[0] in (0, 1) for s in strides[1:])
+    if len(dims) != 1 or strides[0][0] != 1:
+        return False
+    for s in strides:
+        if s[0] != 1 and s[0] != 0:
+            return False
+    return True
 
 
 class Launcher:
