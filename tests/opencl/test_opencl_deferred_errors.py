@@ -67,3 +67,47 @@ def test_all_targets_ignored(ocl):
         assert F.cross_entropy(x, t, reduction="sum").item() == 0.0
         loss.backward()
         np.testing.assert_array_equal(host(x.grad), np.zeros((3, 4), np.float32))
+
+
+@pytest.mark.parametrize("arch", ["mlp", "cnn", "transformer"])
+def test_a_training_step_never_waits(ocl, backend, monkeypatch, arch):
+    """forward, cross-entropy, backward, the optimizer step and zero_grad enqueue only: no
+    blocking read of a device buffer (a host wait) until the loss is read"""
+    import pyopencl as cl
+    nn = ember.nn
+    if arch == "mlp":
+        model, x = nn.Sequential(nn.Linear(12, 16), nn.ReLU(), nn.Linear(16, 5)), (6, 12)
+    elif arch == "cnn":
+        model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                              nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 5))
+        x = (3, 1, 8, 8)
+    else:
+        model = nn.Sequential(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16,
+                                                         batch_first=True), nn.Linear(8, 5))
+        x = (2, 3, 8)
+    model = model.to("opencl")
+    opt = ember.optim.AdamW(model.parameters(), lr=1e-3)
+    xs = ember.randn(*x, device="opencl")
+    ys = ember.randint(0, 5, x[:2] if arch == "transformer" else x[:1], device="opencl")
+
+    def step():
+        out = model(xs)
+        loss = F.cross_entropy(out.reshape(-1, 5), ys.reshape(-1))
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad()
+        return loss
+    step()
+    ember.opencl.synchronize()
+    reads = []
+    orig = cl.enqueue_copy
+
+    def spy(queue, dst, src, **kw):
+        if isinstance(dst, np.ndarray) and kw.get("is_blocking", True):
+            reads.append(dst.shape)
+        return orig(queue, dst, src, **kw)
+    monkeypatch.setattr(cl, "enqueue_copy", spy)
+    loss = step()
+    assert reads == []
+    assert np.isfinite(loss.item()) and len(reads) == 1      # the spy sees a real read
