@@ -171,31 +171,23 @@ def table_cases(quick):
             fn().sum().backward()
         return run
 
-    def bn_case(mod, d, backward):
-        x = mod.randn(*bn, device=d, requires_grad=backward)
-        m = mod.nn.BatchNorm2d(bn[1]).to(d)
-        return grad_of(mod, lambda: m(x), x) if backward else (lambda: m(x))
+    def nn_case(shape, make, backward):
+        """make(mod, device) -> f(x); the case runs f on a (shape) input, then (backward)
+        f(x).sum().backward()"""
+        def build(mod, d):
+            x = mod.randn(*shape, device=d, requires_grad=backward)
+            f = make(mod, d)
+            return grad_of(mod, lambda: f(x), x) if backward else (lambda: f(x))
+        return build
 
-    def pool_case(mod, d, backward):
-        x = mod.randn(*pool, device=d, requires_grad=backward)
-        f = lambda: mod.nn.functional.max_pool2d(x, 2)  # noqa: E731
-        return grad_of(mod, f, x) if backward else f
+    bn_m = lambda mod, d: mod.nn.BatchNorm2d(bn[1]).to(d)  # noqa: E731
+    pool_f = lambda mod, d: lambda x: mod.nn.functional.max_pool2d(x, 2)  # noqa: E731
+    conv_m = lambda mod, d: mod.nn.Conv2d(conv[1], conv[1], 3, padding=1).to(d)  # noqa: E731
+    ln_m = lambda mod, d: mod.nn.LayerNorm(ln[1]).to(d)  # noqa: E731
 
-    def conv_case(mod, d, backward):
-        x = mod.randn(*conv, device=d, requires_grad=backward)
-        m = mod.nn.Conv2d(conv[1], conv[1], 3, padding=1).to(d)
-        return grad_of(mod, lambda: m(x), x) if backward else (lambda: m(x))
-
-    def ln_case(mod, d, backward):
-        x = mod.randn(*ln, device=d, requires_grad=backward)
-        m = mod.nn.LayerNorm(ln[1]).to(d)
-        return grad_of(mod, lambda: m(x), x) if backward else (lambda: m(x))
-
-    def ce_case(mod, d, backward):
-        x = mod.randn(*ce, device=d, requires_grad=backward)
+    def ce_f(mod, d):
         y = mod.randint(0, ce[1], (ce[0],), device=d)
-        f = lambda: mod.nn.functional.cross_entropy(x, y)  # noqa: E731
-        return grad_of(mod, f, x) if backward else f
+        return lambda x: mod.nn.functional.cross_entropy(x, y)
 
     def two(fn):
         def build(mod, d):
@@ -233,16 +225,16 @@ def table_cases(quick):
         ("sum(dim=0)", m4, one(lambda a: a.sum(0), mat)),
         ("max(dim=1)", m4, one(lambda a: a.amax(1), mat)),
         ("softmax(dim=-1)", 2 * m4, one(lambda a: a.softmax(-1), mat)),
-        ("batch_norm train fwd", 0, lambda mod, d: bn_case(mod, d, False)),
-        ("batch_norm train fwd+bwd", 0, lambda mod, d: bn_case(mod, d, True)),
-        ("max_pool2d 2x2 fwd", 0, lambda mod, d: pool_case(mod, d, False)),
-        ("max_pool2d 2x2 fwd+bwd", 0, lambda mod, d: pool_case(mod, d, True)),
-        ("conv2d 3x3 fwd", 0, lambda mod, d: conv_case(mod, d, False)),
-        ("conv2d 3x3 fwd+bwd", 0, lambda mod, d: conv_case(mod, d, True)),
-        ("layer_norm fwd", 0, lambda mod, d: ln_case(mod, d, False)),
-        ("layer_norm fwd+bwd", 0, lambda mod, d: ln_case(mod, d, True)),
-        ("cross_entropy fwd", 0, lambda mod, d: ce_case(mod, d, False)),
-        ("cross_entropy fwd+bwd", 0, lambda mod, d: ce_case(mod, d, True)),
+        ("batch_norm train fwd", 0, nn_case(bn, bn_m, False)),
+        ("batch_norm train fwd+bwd", 0, nn_case(bn, bn_m, True)),
+        ("max_pool2d 2x2 fwd", 0, nn_case(pool, pool_f, False)),
+        ("max_pool2d 2x2 fwd+bwd", 0, nn_case(pool, pool_f, True)),
+        ("conv2d 3x3 fwd", 0, nn_case(conv, conv_m, False)),
+        ("conv2d 3x3 fwd+bwd", 0, nn_case(conv, conv_m, True)),
+        ("layer_norm fwd", 0, nn_case(ln, ln_m, False)),
+        ("layer_norm fwd+bwd", 0, nn_case(ln, ln_m, True)),
+        ("cross_entropy fwd", 0, nn_case(ce, ce_f, False)),
+        ("cross_entropy fwd+bwd", 0, nn_case(ce, ce_f, True)),
     ]
 
 
