@@ -1,8 +1,9 @@
 """The fused optimizer kernels (backend ``<algorithm>_step`` primitives) against the op-by-op
 update (``foreach=False``), the NumPy float64 references and, when installed, torch.optim.
 
-Every optimizer except LBFGS has a fused CPU kernel; a backend without the primitive (the OpenCL
-backend has only sgd_step/adam_step) must fall back to the op-by-op update with the same numbers.
+Every optimizer except LBFGS has a fused kernel on both backends (tests/opencl/
+test_opencl_optim_fused.py compares the OpenCL ones with the CPU's); a backend without the
+primitive, or a case _fused_ok refuses, falls back to the op-by-op update with the same numbers.
 """
 import numpy as np
 import pytest
