@@ -33,6 +33,24 @@ if "opencl" in _WANTED:
         raise RuntimeError("EMBER_REQUIRE_OPENCL=1 but no OpenCL device was found")
 
 
+_GPU_LAYOUTS = os.environ.get("EMBER_TEST_GPU_LAYOUTS") == "1"
+if _GPU_LAYOUTS:
+    os.environ["EMBER_OPENCL_GEMM"] = "gpu"
+
+
+@pytest.fixture(autouse=True)
+def _gpu_layouts():
+    """EMBER_TEST_GPU_LAYOUTS=1: the OpenCL backend runs its GPU code paths on any device
+    (unrolled map/copy kernels, GPU reductions, element-wise conv/pool kernels, the GPU GEMM with
+    split-K), so a CPU runtime (PoCL) checks them. Run it over tests/ except tests/opencl (whose
+    tests pick layouts themselves and check launch shapes):
+    EMBER_TEST_GPU_LAYOUTS=1 python -m pytest tests --deselect tests/opencl"""
+    if _GPU_LAYOUTS and _opencl_available():
+        be = ember.device("opencl").backend
+        be._map_unroll, be._reduce_variant, be.conv_variant = 4, "gpu", "gpu"
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _fixed_seed():
     """Every test starts from the same random state (ember's generators on every device, NumPy's
