@@ -269,6 +269,46 @@ def run_table(quick):
     print("(ember/torch: torch's time over ember's, so 1.00x is parity and higher is better)")
 
 
+def run_overhead(quick):
+    """Host cost per call on tiny tensors, layer by layer: the raw enqueue of a kernel, the
+    backend's map primitive, `a + b`, `a + b` recording autograd, and the same on torch CUDA:
+    where the time of host-bound GPU steps goes."""
+    import pyopencl as cl
+    from ember.backends.cpu._map import BINARY, FAMILY
+    from ember.tensor import _empty
+    d = "opencl"
+    be = ember.device(d).backend
+    a, b = ember.ones(4, device=d), ember.ones(4, device=d)
+    ag = ember.ones(4, device=d, requires_grad=True)
+    out = _empty((4,), ember.float32, a.device)
+    prog = be.programs.get("map.cl", be._mdefs((("FAMILY_BINARY", 1), ("IN_CODE", a.dtype.code),
+                                                ("OUT_CODE", a.dtype.code))))
+    kern = be._kernel(prog, "add_c", ("binary", "c"))[0]
+    kern.set_args(out._storage.buffer, 0, a._storage.buffer, 0, 1, b._storage.buffer, 0, 1,
+                  be._err_buffer(False))
+    n = 200 if quick else 5000
+    rows = [("raw clEnqueueNDRangeKernel", lambda: cl.enqueue_nd_range_kernel(be.queue, kern, (4,),
+                                                                            (4,))),
+            ("backend.map (add)", lambda: be.map(FAMILY["binary"], BINARY["add"], out, [a, b])),
+            ("a + b", lambda: a + b),
+            ("a + b with autograd", lambda: ag + b)]
+    print()
+    for label, fn in rows:
+        t = best(fn, be.synchronize, reps=3, inner=n)
+        print(f"overhead {label:30s} {t * 1e6:7.2f} us per call")
+    try:
+        import torch
+        if torch.cuda.is_available():
+            ta, tb = torch.ones(4, device="cuda"), torch.ones(4, device="cuda")
+            tg = torch.ones(4, device="cuda", requires_grad=True)
+            for label, fn in (("torch a + b", lambda: ta + tb),
+                              ("torch a + b with autograd", lambda: tg + tb)):
+                t = best(fn, torch.cuda.synchronize, reps=3, inner=n)
+                print(f"overhead {label:30s} {t * 1e6:7.2f} us per call")
+    except ImportError:
+        pass
+
+
 def run_profile(quick):
     """Per-kernel device times (OpenCL profiling events) of one call of the slow table cases and
     the MLP step: which launches the time goes to. Needs EMBER_OPENCL_PROFILE=1 (set by
@@ -322,8 +362,8 @@ def run_profile(quick):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke test on PoCL)")
-    ap.add_argument("--sections", default="ember,torch,table",
-                    help="comma-separated subset of ember,torch,table,profile")
+    ap.add_argument("--sections", default="ember,torch,table,overhead",
+                    help="comma-separated subset of ember,torch,table,overhead,profile")
     ap.add_argument("--profile", action="store_true",
                     help="add the per-kernel profile section (sets EMBER_OPENCL_PROFILE=1)")
     args = ap.parse_args()
@@ -336,5 +376,7 @@ if __name__ == "__main__":
         run_torch(args.quick)
     if "table" in parts:
         run_table(args.quick)
+    if "overhead" in parts:
+        run_overhead(args.quick)
     if "profile" in parts:
         run_profile(args.quick)
