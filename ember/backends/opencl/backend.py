@@ -55,6 +55,18 @@ _C_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat1
             "bool": "Bool"}
 
 
+def _first_nonnegative(v):
+    return v[0] >= 0
+
+
+def _first_nonzero(v):
+    return v[0] != 0
+
+
+def _zero_division(v):
+    return ZeroDivisionError("ZeroDivisionError")
+
+
 class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, LapackKernels,
                     NNKernels, ConvKernels, OptimKernels):
     """Primitive kernels for tensors whose storage is a :class:`ClStorage` of one device."""
@@ -161,17 +173,20 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
         self.raise_deferred()
 
     # -- deferred errors ---------------------------------------------------------------------
-    def defer_error(self, flags, make_error):
+    def defer_error(self, flags, make_error, failed=None):
         """An error a kernel may find without the host waiting for it (CUDA's device-side
-        asserts, with the CPU backend's exception instead): `flags` is a device int64 tensor
+        asserts, with the CPU backend's exception instead): `flags` is a device integer tensor
         the kernel fills, read back asynchronously; at the host's next synchronization (a value
-        read, ``synchronize()``) ``make_error(values)`` is raised there when values[0] >= 0."""
-        arr = np.empty(flags.numel(), np.int64)
+        read, ``synchronize()``) ``make_error(values)`` is raised there when ``failed(values)``
+        (default: values[0] >= 0)."""
+        arr = np.empty(flags.numel(), flags.dtype.np)
         ev = self._cl.enqueue_copy(self.queue, arr, self._buf(flags),
-                                   src_offset=flags._offset * 8, is_blocking=False)
+                                   src_offset=flags._offset * flags.dtype.itemsize,
+                                   is_blocking=False)
+        failed = failed or _first_nonnegative
         q = self._deferred
-        q.append((ev, arr, make_error))
-        while q and q[0][0].command_execution_status == 0 and q[0][1][0] < 0:
+        q.append((ev, arr, make_error, failed))
+        while q and q[0][0].command_execution_status == 0 and not q[0][3](q[0][1]):
             q.popleft()                        # completed without an error
 
     def raise_deferred(self):
@@ -180,9 +195,9 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
         if not q:
             return
         self._deferred = collections.deque()
-        for ev, arr, make_error in q:
+        for ev, arr, make_error, failed in q:
             ev.wait()
-            if arr[0] >= 0:
+            if failed(arr):
                 raise make_error(arr)
 
     def _kernel(self, prog, name, sig):
@@ -398,9 +413,14 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
         if n == 0:
             return
         check_zero = fam == "binary" and name in _INT_DIVISION and not dt.is_floating_point
-        if fam in ("binary", "compare"):
-            post = (self._err if self._err is not None and not check_zero else
-                    self._err_buffer(check_zero),)
+        if check_zero:                          # a flag of this call's own, checked later
+            from ...tensor import _empty
+            flag = _empty((1,), _dt.int32, self.device)
+            self._cl.enqueue_fill_buffer(self.queue, flag._storage.buffer, np.int32(0),
+                                         flag._offset * 4, 4)
+            post = (flag._storage.buffer,)
+        elif fam in ("binary", "compare"):
+            post = (self._err if self._err is not None else self._err_buffer(True),)
         elif fam == "unary":
             post = (p0, p1, p2)
         elif fam == "ternary":
@@ -417,10 +437,9 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
             self.launch.strided(self._kernel(prog, ks, (fam, "s")), dims, strides,
                                 [t._offset for t in operands], bufs, post, unroll)
         if check_zero:
-            flag = np.zeros(1, np.int32)
-            self._cl.enqueue_copy(self.queue, flag, self._err, is_blocking=True)
-            if flag[0]:
-                raise ZeroDivisionError("ZeroDivisionError")
+            # an integer division by zero (those elements hold 0) raises the CPU's
+            # ZeroDivisionError at the next synchronization, as cross-entropy's targets
+            self.defer_error(flag, _zero_division, _first_nonzero)
 
     def _map_plan(self, family, op, dt, out_dt):
         """(family name, op name, program, unroll, *_c name, *_s name) of a map (see map)."""
