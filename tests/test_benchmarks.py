@@ -107,3 +107,33 @@ def test_registry_one_liner():
             case("add_16M", "elementwise", lambda q: [])
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
+
+
+def _gpu_bench(*sections):
+    from conftest import DEVICES
+    if "opencl" not in DEVICES:
+        pytest.skip("no OpenCL device")
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu_bench.py"), "--quick",
+                        "--sections", ",".join(sections)], capture_output=True, text=True,
+                       cwd=ROOT, timeout=300)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def test_gpu_bench_quick_runs_on_any_opencl_device():
+    """benchmarks/gpu_bench.py (what a lent GPU session runs) does not rot between sessions"""
+    out = _gpu_bench("ember", "table", "overhead")
+    assert "ember add" in out and "ember sgemm 256" in out and "MLP train step" in out
+    assert "conv2d 3x3 fwd+bwd" in out and "failed" not in out
+    assert "overhead a + b with autograd" in out
+    out = _gpu_bench("profile")
+    assert "profile MLP train step:" in out and "gemm_" in out
+
+
+def test_ember_cpu_baseline_target():
+    from conftest import DEVICES
+    if "opencl" not in DEVICES:
+        pytest.skip("no OpenCL device")
+    head, body = rows(run("--quick", "--only", "cl_add_16M"))
+    assert body[0][0] == "cl_add_16M"
+    assert body[0][-1].startswith(">=0.7x ember CPU: ") and "x)" in body[0][-1]
