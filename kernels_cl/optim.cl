@@ -17,27 +17,38 @@
 #define F_FIRST 64          /* the momentum buffer starts as the gradient */
 #define F_NESTEROV 128
 
+/* the shared steps (the CPU kernels' order): x = ±grad; pi = p, then DECAY (the decoupled
+ * weight decay of the kernels that have it); x += wd*pi with L2 weight decay */
+#define GRAD_AND_PARAM(DECAY)                                                                  \
+    long i = get_global_id(0);                                                                 \
+    T x = g[go + i];                                                                           \
+    if (flags & F_MAXIMIZE)                                                                    \
+        x = -x;                                                                                \
+    T pi = p[po + i];                                                                          \
+    DECAY                                                                                      \
+    if (flags & F_L2)                                                                          \
+        x = x + wd * pi;
+#define DECOUPLED_DECAY if (flags & F_DECOUPLED) pi = pi * decay;
+/* m = lerp(m, x, w), PyTorch's two-branch lerp; stored */
+#define FIRST_MOMENT(mi)                                                                       \
+    T mi = m[mo + i];                                                                          \
+    mi = (flags & F_LOW_W) ? mi + w * (x - mi) : x - (x - mi) * (1 - w);                       \
+    m[mo + i] = mi;
+/* v = v*b2 + c2*x*x; stored */
+#define SECOND_MOMENT(vi, vbuf, vo, b2, c2)                                                    \
+    T vi = vbuf[vo + i] * b2;                                                                  \
+    vi = vi + c2 * x * x;                                                                      \
+    vbuf[vo + i] = vi;
+
 /* p += -step * m / (sqrt(v) / bc2 + eps) after m = lerp(m, g, w), v = v*b2 + c2*g*g (amsgrad:
  * v = vmax = max(vmax, v), NaN-propagating); g = ±grad (+ wd*p), p *= decay when decoupled */
 __kernel void adam_step(__global T* p, long po, __global const T* g, long go, __global T* m,
                         long mo, __global T* v, long vo, __global T* vmax, long xo, T w, T b2,
                         T c2, T wd, T decay, T eps, T bc2, T neg_step, int flags)
 {
-    long i = get_global_id(0);
-    T x = g[go + i];
-    if (flags & F_MAXIMIZE)
-        x = -x;
-    T pi = p[po + i];
-    if (flags & F_DECOUPLED)
-        pi = pi * decay;
-    if (flags & F_L2)
-        x = x + wd * pi;
-    T mi = m[mo + i];
-    mi = (flags & F_LOW_W) ? mi + w * (x - mi) : x - (x - mi) * (1 - w);
-    m[mo + i] = mi;
-    T vi = v[vo + i] * b2;
-    vi = vi + c2 * x * x;
-    v[vo + i] = vi;
+    GRAD_AND_PARAM(DECOUPLED_DECAY)
+    FIRST_MOMENT(mi)
+    SECOND_MOMENT(vi, v, vo, b2, c2)
     if (flags & F_AMSGRAD) {
         T vm = vmax[xo + i];
         vi = (vm > vi || vm != vm) ? vm : vi;
@@ -79,16 +90,8 @@ __kernel void rmsprop_step(__global T* p, long po, __global const T* g, long go,
                            long so, __global T* gavg, long ao, __global T* buf, long bo, T alpha,
                            T c, T wd, T eps, T mom, T neg_lr, int flags)
 {
-    long i = get_global_id(0);
-    T x = g[go + i];
-    if (flags & F_MAXIMIZE)
-        x = -x;
-    T pi = p[po + i];
-    if (flags & F_L2)
-        x = x + wd * pi;
-    T vi = sq[so + i] * alpha;
-    vi = vi + c * x * x;
-    sq[so + i] = vi;
+    GRAD_AND_PARAM()
+    SECOND_MOMENT(vi, sq, so, alpha, c)
     T avg;
     if (flags & F_CENTERED) {
         T gi = gavg[ao + i];
@@ -113,13 +116,7 @@ __kernel void rmsprop_step(__global T* p, long po, __global const T* g, long go,
 __kernel void adagrad_step(__global T* p, long po, __global const T* g, long go, __global T* s,
                            long so, T wd, T eps, T neg_clr, int flags)
 {
-    long i = get_global_id(0);
-    T x = g[go + i];
-    if (flags & F_MAXIMIZE)
-        x = -x;
-    T pi = p[po + i];
-    if (flags & F_L2)
-        x = x + wd * pi;
+    GRAD_AND_PARAM()
     T si = s[so + i] + x * x;
     s[so + i] = si;
     p[po + i] = pi + neg_clr * x / (sqrt(si) + eps);
@@ -131,16 +128,8 @@ __kernel void adadelta_step(__global T* p, long po, __global const T* g, long go
                             long so, __global T* acc, long uo, T rho, T c, T eps, T wd, T neg_lr,
                             int flags)
 {
-    long i = get_global_id(0);
-    T x = g[go + i];
-    if (flags & F_MAXIMIZE)
-        x = -x;
-    T pi = p[po + i];
-    if (flags & F_L2)
-        x = x + wd * pi;
-    T vi = sq[so + i] * rho;
-    vi = vi + c * x * x;
-    sq[so + i] = vi;
+    GRAD_AND_PARAM()
+    SECOND_MOMENT(vi, sq, so, rho, c)
     T ui = acc[uo + i];
     T d = sqrt(ui + eps) / sqrt(vi + eps);
     d = d * x;
@@ -155,16 +144,8 @@ __kernel void adamax_step(__global T* p, long po, __global const T* g, long go, 
                           long mo, __global T* u, long uo, T w, T b2, T eps, T wd, T neg_clr,
                           int flags)
 {
-    long i = get_global_id(0);
-    T x = g[go + i];
-    if (flags & F_MAXIMIZE)
-        x = -x;
-    T pi = p[po + i];
-    if (flags & F_L2)
-        x = x + wd * pi;
-    T mi = m[mo + i];
-    mi = (flags & F_LOW_W) ? mi + w * (x - mi) : x - (x - mi) * (1 - w);
-    m[mo + i] = mi;
+    GRAD_AND_PARAM()
+    FIRST_MOMENT(mi)
     T a = u[uo + i] * b2;
     T b = fabs(x) + eps;
     T ui = (a > b || a != a) ? a : b;
@@ -178,21 +159,9 @@ __kernel void nadam_step(__global T* p, long po, __global const T* g, long go, _
                          long mo, __global T* v, long vo, T w, T b2, T c2, T wd, T decay, T eps,
                          T bc2, T cg, T cm, int flags)
 {
-    long i = get_global_id(0);
-    T x = g[go + i];
-    if (flags & F_MAXIMIZE)
-        x = -x;
-    T pi = p[po + i];
-    if (flags & F_DECOUPLED)
-        pi = pi * decay;
-    if (flags & F_L2)
-        x = x + wd * pi;
-    T mi = m[mo + i];
-    mi = (flags & F_LOW_W) ? mi + w * (x - mi) : x - (x - mi) * (1 - w);
-    m[mo + i] = mi;
-    T vi = v[vo + i] * b2;
-    vi = vi + c2 * x * x;
-    v[vo + i] = vi;
+    GRAD_AND_PARAM(DECOUPLED_DECAY)
+    FIRST_MOMENT(mi)
+    SECOND_MOMENT(vi, v, vo, b2, c2)
     T den = sqrt(vi / bc2) + eps;
     pi = pi + cg * x / den;
     p[po + i] = pi + cm * mi / den;
@@ -204,21 +173,9 @@ __kernel void radam_step(__global T* p, long po, __global const T* g, long go, _
                          long mo, __global T* v, long vo, T w, T b2, T c2, T wd, T decay, T eps,
                          T lr, T bc1, T bc2s, T rect, int flags)
 {
-    long i = get_global_id(0);
-    T x = g[go + i];
-    if (flags & F_MAXIMIZE)
-        x = -x;
-    T pi = p[po + i];
-    if (flags & F_DECOUPLED)
-        pi = pi * decay;
-    if (flags & F_L2)
-        x = x + wd * pi;
-    T mi = m[mo + i];
-    mi = (flags & F_LOW_W) ? mi + w * (x - mi) : x - (x - mi) * (1 - w);
-    m[mo + i] = mi;
-    T vi = v[vo + i] * b2;
-    vi = vi + c2 * x * x;
-    v[vo + i] = vi;
+    GRAD_AND_PARAM(DECOUPLED_DECAY)
+    FIRST_MOMENT(mi)
+    SECOND_MOMENT(vi, v, vo, b2, c2)
     T upd = mi / bc1 * lr;
     if (flags & F_RECTIFIED)
         upd = upd * (((T)1 / (sqrt(vi) + eps)) * bc2s) * rect;

@@ -189,13 +189,9 @@ class OptimKernels:
     def radam_step(self, param, grad, exp_avg, exp_avg_sq, *, lr, beta1, beta2, eps, weight_decay,
                    bias_correction1, bias_correction2_sqrt, rect, decoupled_weight_decay,
                    maximize):
-        """One RAdam step; `rect` is the rectification term, or None for the un-rectified step
-        (rho_t <= 5); modifies `param`, `exp_avg` and `exp_avg_sq`.
-
-        Per element, with g = ±grad: decoupled: p *= 1 - lr*wd, else g += wd*p;
-        m = lerp(m, g, 1-beta1); v = v*beta2 + (1-beta2)*g*g; u = m / bias_correction1 * lr;
-        rectified: u = u * (bias_correction2_sqrt / (sqrt(v) + eps)) * rect; p -= u.
-        """
+        """One RAdam step, as the CPU backend's radam_step (arguments, arithmetic; `rect` None
+        for the un-rectified step): radam_step in kernels_cl/optim.cl, one launch. Modifies
+        `param`, `exp_avg` and `exp_avg_sq`."""
         w = np.dtype(param.dtype.np).type(1.0 - float(beta1))
         lr, wd = float(lr), float(weight_decay)
         flags = self._adam_like_flags(w, wd, decoupled_weight_decay, maximize)
