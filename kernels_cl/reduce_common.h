@@ -207,3 +207,12 @@ FN void store16_any(__global void* ob, long i, int code, ACC16 v)
     for (int j = 0; j < 16; j++)
         store_any(ob, i + j, code, h[j]);
 }
+
+/* which (job, part) a work-item of a column kernel takes: on GPUs neighbouring work-items take
+ * neighbouring columns of the same part (coalesced loads: one row segment per warp), on CPU
+ * runtimes the parts of one job are neighbours (a work-item's columns stay contiguous anyway) */
+#if RCOLS == 1
+#define COLS_JOB(jobs) long k = g / (jobs), ob = g - k * (jobs);
+#else
+#define COLS_JOB(jobs) long k = g % pl.parts, ob = g / pl.parts;
+#endif

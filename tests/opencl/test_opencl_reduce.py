@@ -533,10 +533,11 @@ def test_program_specs_cover_what_runs(ocl, backend):
     dev = backend.dev
     specs = {(src, backend.programs.options(d)) for src, d in rk.program_specs(dev)}
     x = ember.tensor(values(F32, (3, 40)), device="opencl")
-    for r in (x.sum(1), ember.softmax(x, 1), x.cumsum(0), ember.sort(x, 1)):
+    for r in (x.sum(1), x.argmax(1), ember.softmax(x, 1), x.cumsum(0), ember.sort(x, 1)):
         host(leaves(r)[0])
     code = F32.code
-    for src, extra in (("reduce.cl", {}), ("softmax.cl", {}), ("scan.cl", {}),
+    for src, extra in (("reduce.cl", {}), ("argreduce.cl", {}), ("softmax.cl", {}),
+                       ("scan.cl", {}),
                        ("sort.cl", {"SLB": rk._slb(dev, 4)})):
         key = (src, backend.programs.options(rk._defines(dev, code, dev.is_gpu, **extra)))
         assert key in backend.programs._mem and key in specs, key

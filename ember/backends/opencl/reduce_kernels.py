@@ -2,9 +2,10 @@
 
 Mixed into OpenCLBackend; methods mirror the CPU backend's primitives of the same name (same
 arguments, same filled outputs, same errors) and enqueue work on the device queue without
-waiting. Kernels: kernels_cl/reduce.cl (reduce, arg_reduce), scan.cl, softmax.cl, sort.cl (sort,
-select_sorted, quantile_sorted), sharing reduce_common.h; one program per input dtype (bool
-shares uint8's), specialised by -D defines, the op part of each kernel's name.
+waiting. Kernels: kernels_cl/reduce.cl (reduce), argreduce.cl (arg_reduce), scan.cl,
+softmax.cl, sort.cl (sort, select_sorted, quantile_sorted), sharing reduce_common.h; one
+program per input dtype (bool shares uint8's), specialised by -D defines, the op part of each
+kernel's name.
 
 Every primitive is planned on the host as in the CPU backend's _reduce.pyx: the kept dims and the
 reduced dims are each coalesced (size-1 dims dropped, contiguous neighbours merged) into a plan
@@ -351,7 +352,7 @@ class ReduceKernels:
                 self.copy(indices, i2)
             return
         gpu = self._rvariant() == "gpu"
-        prog = self._rprog("reduce.cl", input.dtype)
+        prog = self._rprog("argreduce.cl", input.dtype)
         ooff = ref._offset
         p = _pack(kept, [[n, st]], nout, n, input._offset, ooff, 1, n)
         want = self._want()
@@ -683,7 +684,7 @@ def program_specs(cldev):
     for d in _dt.ALL:
         if d is _dt.bool or (d is _dt.float64 and not cldev.fp64):
             continue
-        for src in ("reduce.cl", "scan.cl"):
+        for src in ("reduce.cl", "argreduce.cl", "scan.cl"):
             specs.append((src, _defines(cldev, d.code, gpu)))
         specs.append(("sort.cl", _defines(cldev, d.code, gpu, SLB=_slb(cldev, d.itemsize))))
         if d.is_floating_point:
