@@ -81,10 +81,14 @@ def test_sweep_picks_saves_and_is_used(backend, cache, gpu):
 def test_matmul_with_tuned_tiles_matches_numpy(backend, cache, gpu, shape):
     GT.tune_gemm(backend, sizes=(48, 48), candidates=GOOD, reps=1)
     GT.reset()
-    tiles = LK._gpu_tiles(backend.dev, 4, False)
-    assert tiles in GOOD
-    assert f"tiles {tiles}" in backend.gemm_choice(shape[-3], shape[-1], shape[-2], ember.float32,
-                                                   batch=shape[0] if len(shape) == 4 else 1)
+    # the size class a product lands in depends on the tuned large tiles (they decide whether
+    # it fills the device), and which candidate wins is a matter of timing: either class's
+    # tuned tiles, never the table's
+    tuned = {LK._gpu_tiles(backend.dev, 4, large) for large in (True, False)}
+    assert tuned <= set(GOOD)
+    choice = backend.gemm_choice(shape[-3], shape[-1], shape[-2], ember.float32,
+                                 batch=shape[0] if len(shape) == 4 else 1)
+    assert any(f"tiles {t}" in choice for t in tuned), choice
     rng = np.random.default_rng(1)
     a = rng.uniform(-1, 1, shape[:-1]).astype(np.float32)
     b = rng.uniform(-1, 1, shape[:-3] + shape[-2:]).astype(np.float32)
