@@ -52,16 +52,21 @@ def mlp(mod, device):
     return step
 
 
+def add_bandwidth(mod, d, sync, quick):
+    """`x + y` on 64M float32 elements (1M with quick): GB/s moved (two reads, one write)."""
+    n = (1 << 20) if quick else (64 << 20)
+    x = mod.ones(n, device=d)
+    y = mod.ones(n, device=d)
+    t = best(lambda: x + y, sync, inner=5)
+    print(f"{mod.__name__} add {3 * n * 4 >> 20} MB moved: {3 * n * 4 / t / 1e9:.0f} GB/s")
+
+
 def run_ember(quick):
     d = "opencl"
     sync = ember.opencl.synchronize
     name = ember.opencl.get_device_name(0)
     print(f"ember {ember.__version__} on {name}")
-    n = (1 << 20) if quick else (64 << 20)
-    x = ember.ones(n, device=d)
-    y = ember.ones(n, device=d)
-    t = best(lambda: x + y, sync, inner=5)
-    print(f"ember add {3 * n * 4 >> 20} MB moved: {3 * n * 4 / t / 1e9:.0f} GB/s")
+    add_bandwidth(ember, d, sync, quick)
     be = ember.device(d).backend
     variants = getattr(be, "gemm_variants", lambda: [None])()
     for size in ((256, 512) if quick else (1024, 4096)):
@@ -129,11 +134,7 @@ def run_torch(quick):
     d = "cuda"
     sync = torch.cuda.synchronize
     print(f"torch {torch.__version__} on {torch.cuda.get_device_name(0)} (TF32 off)")
-    n = (1 << 20) if quick else (64 << 20)
-    x = torch.ones(n, device=d)
-    y = torch.ones(n, device=d)
-    t = best(lambda: x + y, sync, inner=5)
-    print(f"torch add {3 * n * 4 >> 20} MB moved: {3 * n * 4 / t / 1e9:.0f} GB/s")
+    add_bandwidth(torch, d, sync, quick)
     for size in ((256, 512) if quick else (1024, 4096)):
         a = torch.randn(size, size, device=d)
         b = torch.randn(size, size, device=d)
@@ -285,7 +286,7 @@ def run_overhead(quick):
                                                 ("OUT_CODE", a.dtype.code))))
     kern = be._kernel(prog, "add_c", ("binary", "c"))[0]
     kern.set_args(out._storage.buffer, 0, a._storage.buffer, 0, 1, b._storage.buffer, 0, 1,
-                  be._err_buffer(False))
+                  be._err_buffer())
     n = 200 if quick else 5000
     rows = [("raw clEnqueueNDRangeKernel", lambda: cl.enqueue_nd_range_kernel(be.queue, kern, (4,),
                                                                             (4,))),

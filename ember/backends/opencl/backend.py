@@ -85,7 +85,7 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
         self.programs = ProgramCache(cldev)
         self.launch = Launcher(cldev)
         self._pending = collections.deque()    # host->device copies in flight (keep arrays alive)
-        self._err = None                       # int flag buffer of the integer division kernels
+        self._err = None                       # err argument of non-dividing kernels
         self._deferred = collections.deque()   # errors found by kernels, raised at the next sync
         self._map_plans = {}                   # map(): (family, op, dtypes, unroll) -> plan
 
@@ -420,7 +420,7 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
                                          flag._offset * 4, 4)
             post = (flag._storage.buffer,)
         elif fam in ("binary", "compare"):
-            post = (self._err if self._err is not None else self._err_buffer(True),)
+            post = (self._err if self._err is not None else self._err_buffer(),)
         elif fam == "unary":
             post = (p0, p1, p2)
         elif fam == "ternary":
@@ -458,11 +458,11 @@ class OpenCLBackend(ReduceKernels, IndexKernels, RandomKernels, LinalgKernels, L
                                    f"OpenCL")
         return fam, name, prog, self._unroll(), name + "_c", name + "_s"
 
-    def _err_buffer(self, reset):
+    def _err_buffer(self):
+        """The err argument of binary/compare kernels that cannot divide by zero (never
+        written: integer divisions get a flag of their own, see map)."""
         if self._err is None:
             self._err = self._cl.Buffer(self.dev.context, self._cl.mem_flags.READ_WRITE, 4)
-            reset = True
-        if reset:
             self._cl.enqueue_fill_buffer(self.queue, self._err, np.int32(0), 0, 4)
         return self._err
 
